@@ -1,0 +1,187 @@
+"""The `hoks-gateway` command line. Every command has --help; every failure says what to do."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable, Sequence
+
+import uvicorn
+
+from hoks_gateway import __version__
+from hoks_gateway.app import create_app
+from hoks_gateway.db.bootstrap import database_server
+from hoks_gateway.db.migrate import current_revision, head_revision, upgrade
+from hoks_gateway.db.urls import redacted
+from hoks_gateway.errors import ConfigurationError
+from hoks_gateway.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    settings = settings.model_copy(
+        update={
+            "host": args.host or settings.host,
+            "port": args.port if args.port is not None else settings.port,
+            "demo": args.demo or settings.demo,
+        }
+    )
+    _check_port_free(settings.host, settings.port)
+    with database_server(settings) as url:
+        if settings.demo:
+            upgrade(url)
+            _seed_if_empty(url)
+        else:
+            _require_migrated(url)
+        settings = settings.model_copy(update={"database_url": url})
+        _print_banner(settings)
+        if args.workers > 1:
+            # Workers import the app themselves; they find the server through the environment.
+            os.environ["HOKS_DATABASE_URL"] = url
+            os.environ["HOKS_DEMO"] = "1" if settings.demo else "0"
+            uvicorn.run(
+                "hoks_gateway.app:app_from_environment",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=args.workers,
+                log_level=settings.log_level,
+            )
+        else:
+            uvicorn.run(
+                create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+            )
+    print("hoks-gateway stopped.", file=sys.stderr)
+    return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): stop whatever uses it, "
+                "or choose another with --port / HOKS_PORT"
+            ) from exc
+
+
+def _require_migrated(url: str) -> None:
+    at, head = asyncio.run(current_revision(url)), head_revision()
+    if at != head:
+        state = "has never been migrated" if at is None else f"is at migration {at}, the code needs {head}"
+        raise ConfigurationError(f"the database at {redacted(url)} {state}: run `hoks-gateway migrate` first")
+
+
+def _seed_if_empty(url: str) -> None:
+    from hoks_gateway.seed.run import database_is_empty, seed_database
+
+    if asyncio.run(database_is_empty(url)):
+        print("Empty database: seeding demo data (once)...", file=sys.stderr)
+        asyncio.run(seed_database(url))
+
+
+def _print_banner(settings: Settings) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    lines = [
+        "",
+        f"hoks-gateway {__version__} is up.",
+        f"  GraphiQL:  {base}/graphql" if settings.graphiql_enabled else f"  GraphQL:   {base}/graphql",
+        f"  Health:    {base}/healthz   Ready: {base}/readyz",
+        f"  Database:  {redacted(settings.database_url or '')}",
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    with database_server(settings) as url:
+        before = asyncio.run(current_revision(url))
+        upgrade(url)
+        after = head_revision()
+    print(f"database migrated: {before or 'empty'} -> {after}")
+    return 0
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from hoks_gateway.seed.run import SeedOptions, seed_database
+
+    options = SeedOptions(
+        hoks=args.hoks, providers=args.providers, providers_started=args.providers_started, seed=args.seed
+    )
+    with database_server(settings) as url:
+        _require_migrated(url)
+        summary = asyncio.run(seed_database(url, options, progress=sys.stderr.isatty() or args.progress))
+    print(summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hoks-gateway",
+        description="Async GraphQL gateway over HOKS records. Configuration comes from HOKS_* "
+        "environment variables (see README); without HOKS_DATABASE_URL an embedded PostgreSQL "
+        "is started with its data under HOKS_DATA_DIR (default ./.data).",
+    )
+    parser.add_argument("--version", action="version", version=f"hoks-gateway {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the gateway", description="Run the gateway over HTTP.")
+    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1, HOKS_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000, HOKS_PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    serve.add_argument(
+        "--demo", action="store_true", help="demo mode: migrate, seed an empty database, GraphiQL on"
+    )
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser(
+        "migrate", help="apply database migrations", description="Bring the database schema up to date."
+    )
+    migrate.set_defaults(handler=_migrate)
+
+    seed = commands.add_parser(
+        "seed",
+        help="generate synthetic demo data",
+        description="Generate a synthetic, realistic dataset (no real people). Deterministic for a "
+        "given --seed. `--hoks 78000 --providers-started 82` reproduces the August 2019 rollout.",
+    )
+    seed.add_argument("--hoks", type=int, default=None, help="HOKS plans to generate (default: small)")
+    seed.add_argument("--providers", type=int, default=161, help="koulutustoimijat (default 161)")
+    seed.add_argument(
+        "--providers-started",
+        type=int,
+        default=None,
+        help="providers that have started transferring plans (default: all)",
+    )
+    seed.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
+    seed.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
+    seed.set_defaults(handler=_seed)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except ConfigurationError as exc:
+        print(f"hoks-gateway: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

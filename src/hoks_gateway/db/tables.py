@@ -1,0 +1,192 @@
+"""Relational tables (ARCHITECTURE.md §3, §4).
+
+Learners, study rights, organisations, revisions and audit events are relational: they are the
+graph's edges. A HOKS plan is one row with its indexed top-level columns beside the whole plan as
+one JSONB document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Timestamp = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Organisation(Base):
+    """Organisaatio: koulutustoimija (education provider), oppilaitos (institution), toimipiste."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("type IN ('ROOT', 'KOULUTUSTOIMIJA', 'OPPILAITOS', 'TOIMIPISTE')", name="type"),
+        Index(None, "parent_oid"),
+        # Scope resolution asks "which organisations lie at or below X": a GIN index on the
+        # ancestor path answers that in one statement, as eHOKS does with parentOidPath.
+        Index(None, "ancestor_oids", postgresql_using="gin"),
+    )
+
+    oid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    parent_oid: Mapped[str | None] = mapped_column(ForeignKey("organisations.oid"))
+    ancestor_oids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
+    type: Mapped[str] = mapped_column(String(16))
+    name_fi: Mapped[str | None] = mapped_column(Text)
+    name_sv: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+
+
+class Learner(Base):
+    """Oppija, identified by an oppijanumero (OID on node 24)."""
+
+    __tablename__ = "learners"
+
+    oid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_names: Mapped[str] = mapped_column(Text)
+    calling_name: Mapped[str | None] = mapped_column(Text)
+    surname: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class StudyRight(Base):
+    """Opiskeluoikeus as registered from Koski: the registry the HOKS rules read."""
+
+    __tablename__ = "study_rights"
+    __table_args__ = (
+        CheckConstraint("kind IN ('VOCATIONAL', 'TUVA')", name="kind"),
+        Index(None, "learner_oid"),
+        Index(None, "oppilaitos_oid"),
+        Index(None, "koulutustoimija_oid"),
+    )
+
+    oid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    learner_oid: Mapped[str] = mapped_column(ForeignKey("learners.oid"))
+    oppilaitos_oid: Mapped[str] = mapped_column(ForeignKey("organisations.oid"))
+    koulutustoimija_oid: Mapped[str] = mapped_column(ForeignKey("organisations.oid"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # Koski's opiskeluoikeuden tila, e.g. lasna, valmistunut, eronnut, valiaikaisestikeskeytynyt.
+    status: Mapped[str] = mapped_column(String(40))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    planned_end_on: Mapped[dt.date | None] = mapped_column(Date)
+    qualification_code: Mapped[str | None] = mapped_column(String(64))
+    qualification_name_fi: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class Hoks(Base):
+    """A HOKS plan: one row per study right, for ever (soft-deleted ones included)."""
+
+    __tablename__ = "hoks"
+    __table_args__ = (
+        CheckConstraint("source IN ('TRANSFER', 'MANUAL')", name="source"),
+        Index(None, "learner_oid"),
+        Index(None, "organisation_oid", "id"),
+        Index(None, "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    eid: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), unique=True, server_default=text("gen_random_uuid()")
+    )
+    study_right_oid: Mapped[str] = mapped_column(ForeignKey("study_rights.oid"), unique=True)
+    learner_oid: Mapped[str] = mapped_column(ForeignKey("learners.oid"))
+    organisation_oid: Mapped[str] = mapped_column(ForeignKey("organisations.oid"))
+    first_approved_on: Mapped[dt.date] = mapped_column(Date)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    source: Mapped[str] = mapped_column(String(16))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class HoksRevision(Base):
+    """One accepted write of a plan: who, when, how, and the whole document as it then stood."""
+
+    __tablename__ = "hoks_revisions"
+    __table_args__ = (
+        PrimaryKeyConstraint("hoks_id", "number"),
+        CheckConstraint(
+            "operation IN ('CREATE', 'UPDATE', 'REPLACE', 'DELETE', 'RESTORE')", name="operation"
+        ),
+    )
+
+    hoks_id: Mapped[int] = mapped_column(ForeignKey("hoks.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+    principal_kind: Mapped[str] = mapped_column(String(16))
+    principal_id: Mapped[str] = mapped_column(String(128))
+    organisation_oid: Mapped[str | None] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    changed_paths: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+
+
+class AuditEvent(Base):
+    """Every read of personal data and every write (who, what, whose, outcome, when)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index(None, "target_learner_oid", "at"),
+        Index(None, "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    principal_kind: Mapped[str] = mapped_column(String(16))
+    principal_id: Mapped[str] = mapped_column(String(128))
+    organisation_oid: Mapped[str | None] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    target_learner_oid: Mapped[str | None] = mapped_column(String(64))
+    target_hoks_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ServiceAccount(Base):
+    """Palvelukäyttäjä: a provider system's account for transfers (client credentials)."""
+
+    __tablename__ = "service_accounts"
+
+    client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(Text)
+    # {organisation OID: ["READ", "WRITE", ...]}
+    privileges: Mapped[dict[str, list[str]]] = mapped_column(JSONB, server_default="{}")
+    failed_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)

@@ -1,0 +1,1 @@
+"""GraphQL plumbing: context, loaders, schema assembly and the HTTP view."""

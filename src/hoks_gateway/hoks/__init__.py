@@ -1,0 +1,1 @@
+"""HOKS plans: the document, its rules and codec, storage, transfers, revisions."""

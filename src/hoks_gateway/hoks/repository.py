@@ -1,0 +1,55 @@
+"""Reading HOKS plans (top-level columns; the document is read by the parts that need it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoks_gateway.db.tables import Hoks
+
+
+@dataclass(frozen=True, slots=True)
+class HoksRecord:
+    id: int
+    eid: uuid.UUID
+    study_right_oid: str
+    learner_oid: str
+    organisation_oid: str
+    first_approved_on: dt.date
+    approved_at: dt.datetime | None
+    updated_at: dt.datetime
+    revision: int
+    source: str
+    deleted_at: dt.datetime | None
+
+
+_COLUMNS = (
+    Hoks.id,
+    Hoks.eid,
+    Hoks.study_right_oid,
+    Hoks.learner_oid,
+    Hoks.organisation_oid,
+    Hoks.first_approved_on,
+    Hoks.approved_at,
+    Hoks.updated_at,
+    Hoks.revision,
+    Hoks.source,
+    Hoks.deleted_at,
+)
+
+
+async def by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, HoksRecord]:
+    rows = await session.execute(select(*_COLUMNS).where(Hoks.id.in_(ids), Hoks.deleted_at.is_(None)))
+    return {row.id: HoksRecord(*row) for row in rows}
+
+
+async def by_study_right(session: AsyncSession, study_right_oids: Sequence[str]) -> dict[str, HoksRecord]:
+    rows = await session.execute(
+        select(*_COLUMNS).where(Hoks.study_right_oid.in_(study_right_oids), Hoks.deleted_at.is_(None))
+    )
+    return {row.study_right_oid: HoksRecord(*row) for row in rows}

@@ -1,0 +1,1 @@
+"""Learners (oppijat) and their study rights (opiskeluoikeudet): the registry."""

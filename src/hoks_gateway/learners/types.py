@@ -1,0 +1,119 @@
+"""GraphQL types for learners and study rights."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from hoks_gateway.graphql.context import Info
+from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
+from hoks_gateway.organisations.types import Organisation, load_organisation
+
+if TYPE_CHECKING:
+    from hoks_gateway.hoks.types import Hoks
+
+
+@strawberry.enum(description="Opiskeluoikeuden tyyppi: the kind of study right a HOKS can be made for.")
+class StudyRightKind(Enum):
+    VOCATIONAL = strawberry.enum_value(
+        "VOCATIONAL", description="Ammatillinen koulutus (ammatillinenkoulutus)."
+    )
+    TUVA = strawberry.enum_value("TUVA", description="Tutkintokoulutukseen valmentava koulutus (TUVA).")
+
+
+@strawberry.type(description="Tutkinto: the qualification a study right leads to.")
+class Qualification:
+    code: str | None = strawberry.field(description="Tutkintokoodi (koulutus koodisto).")
+    name_fi: str | None = strawberry.field(description="Tutkinnon nimi suomeksi.")
+
+
+@strawberry.type(
+    description="Opiskeluoikeus: a learner's study right at an oppilaitos, as registered from Koski."
+)
+class StudyRight:
+    oid: strawberry.ID = strawberry.field(description="Opiskeluoikeus-OID (1.2.246.562.15.x).")
+    kind: StudyRightKind = strawberry.field(description="Opiskeluoikeuden tyyppi.")
+    status: str = strawberry.field(
+        description="Opiskeluoikeuden tila in Koski, e.g. lasna, valmistunut, eronnut."
+    )
+    started_on: dt.date = strawberry.field(description="Alkamispäivä.")
+    ended_on: dt.date | None = strawberry.field(description="Päättymispäivä.")
+    planned_end_on: dt.date | None = strawberry.field(description="Arvioitu päättymispäivä.")
+    qualification: Qualification | None = strawberry.field(description="Tutkinto.")
+    learner_oid: strawberry.Private[str]
+    oppilaitos_oid: strawberry.Private[str]
+    koulutustoimija_oid: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, r: StudyRightRecord) -> StudyRight:
+        qualification = (
+            Qualification(code=r.qualification_code, name_fi=r.qualification_name_fi)
+            if r.qualification_code or r.qualification_name_fi
+            else None
+        )
+        return cls(
+            oid=strawberry.ID(r.oid),
+            kind=StudyRightKind(r.kind),
+            status=r.status,
+            started_on=r.started_on,
+            ended_on=r.ended_on,
+            planned_end_on=r.planned_end_on,
+            qualification=qualification,
+            learner_oid=r.learner_oid,
+            oppilaitos_oid=r.oppilaitos_oid,
+            koulutustoimija_oid=r.koulutustoimija_oid,
+        )
+
+    @strawberry.field(description="Oppija: the learner holding this study right.")
+    async def learner(self, info: Info) -> Learner | None:
+        return await load_learner(info, self.learner_oid)
+
+    @strawberry.field(description="Oppilaitos: the institution where the studies take place.")
+    async def oppilaitos(self, info: Info) -> Organisation | None:
+        return await load_organisation(info, self.oppilaitos_oid)
+
+    @strawberry.field(description="Koulutustoimija: the education provider responsible for the studies.")
+    async def koulutustoimija(self, info: Info) -> Organisation | None:
+        return await load_organisation(info, self.koulutustoimija_oid)
+
+    @strawberry.field(description="HOKS: the plan made for this study right (at most one, ever).")
+    async def hoks(self, info: Info) -> Annotated[Hoks, strawberry.lazy("hoks_gateway.hoks.types")] | None:
+        from hoks_gateway.hoks.types import Hoks
+
+        record = await info.context.loaders.hoks_of_study_right.get(str(self.oid))
+        return None if record is None else Hoks.from_record(record)
+
+
+@strawberry.type(description="Oppija: a learner, identified by the oppijanumero.")
+class Learner:
+    oid: strawberry.ID = strawberry.field(description="Oppijanumero (oppija-OID, 1.2.246.562.24.x).")
+    first_names: str = strawberry.field(description="Etunimet.")
+    calling_name: str | None = strawberry.field(description="Kutsumanimi.")
+    surname: str = strawberry.field(description="Sukunimi.")
+
+    @classmethod
+    def from_record(cls, r: LearnerRecord) -> Learner:
+        return cls(
+            oid=strawberry.ID(r.oid),
+            first_names=r.first_names,
+            calling_name=r.calling_name,
+            surname=r.surname,
+        )
+
+    @strawberry.field(description="Opiskeluoikeudet: the learner's study rights, newest first.")
+    async def study_rights(self, info: Info) -> list[StudyRight]:
+        records = await info.context.loaders.study_rights_of_learner.get(str(self.oid))
+        return [StudyRight.from_record(r) for r in records]
+
+
+async def load_learner(info: Info, oid: str) -> Learner | None:
+    record = await info.context.loaders.learner.get(oid)
+    return None if record is None else Learner.from_record(record)
+
+
+async def load_study_right(info: Info, oid: str) -> StudyRight | None:
+    record = await info.context.loaders.study_right.get(oid)
+    return None if record is None else StudyRight.from_record(record)

@@ -1,0 +1,1 @@
+"""Organisations (organisaatiot): the OPH tree of koulutustoimijat, oppilaitokset, toimipisteet."""

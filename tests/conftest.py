@@ -1,0 +1,74 @@
+"""Test databases: a real PostgreSQL, a template migrated once, a fresh copy per test.
+
+HOKS_TEST_DATABASE_URL selects a server (CI: the machine's local one). Without it, an embedded
+server is started for the run under a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from hoks_gateway.db.embedded import EmbeddedPostgres
+from hoks_gateway.db.migrate import upgrade
+from hoks_gateway.db.sessions import Database
+from hoks_gateway.db.urls import with_database
+
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+TEMPLATE = f"hoks_test_template_{RUN_ID}"
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A libpq URL of a PostgreSQL server, connected to its maintenance database."""
+    configured = os.environ.get("HOKS_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    with EmbeddedPostgres(tmp_path_factory.mktemp("pg")) as url:
+        yield url
+
+
+async def _admin(server_url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(with_database(server_url, "postgres"))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def template_database(server_url: str) -> AsyncIterator[str]:
+    await _admin(server_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}"', f'CREATE DATABASE "{TEMPLATE}"')
+    # Alembic's async env runs its own event loop, so it gets a thread.
+    await asyncio.to_thread(upgrade, with_database(server_url, TEMPLATE))
+    yield TEMPLATE
+    await _admin(server_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def database_url(server_url: str, template_database: str) -> AsyncIterator[str]:
+    """A fresh, migrated, empty database for one test."""
+    name = f"hoks_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield with_database(server_url, name)
+    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database.connect(database_url, pool_size=4, max_overflow=4)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
