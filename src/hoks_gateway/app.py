@@ -7,14 +7,34 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.graphql.view import GraphQLView
 from hoks_gateway.settings import Settings
+
+
+class MetricsMiddleware:
+    """With HOKS_DEBUG_METRICS on, every request counts its SQL statements and database time."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = metrics.current.set(metrics.RequestMetrics())
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            metrics.current.reset(token)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -58,6 +78,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(MetricsMiddleware)] if settings.debug_metrics else [],
     )
     app.state.settings = settings
     return app

@@ -173,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every connection at INFO; the CLI prints its own one-line outcome.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         handler: Handler = args.handler
         return handler(args, settings)

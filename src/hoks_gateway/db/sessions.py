@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from hoks_gateway.db import metrics
 from hoks_gateway.db.urls import async_url
 
 
@@ -31,6 +32,7 @@ class Database:
             pool_pre_ping=True,
             connect_args={"timeout": connect_timeout_s},
         )
+        metrics.instrument(engine)
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False, autoflush=False))
 
     @asynccontextmanager

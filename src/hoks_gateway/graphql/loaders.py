@@ -7,8 +7,8 @@ read session: sibling resolvers run concurrently and must not share one.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,38 +18,29 @@ from hoks_gateway.db.sessions import Database
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-Fetch = Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]
+Fetch = Callable[[AsyncSession, Sequence[K]], Awaitable[Mapping[K, V]]]
 
 
-class _Loader(DataLoader, Generic[K, V]):  # type: ignore[misc]  # aiodataloader ships no types
-    def __init__(self, db: Database, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Any]]) -> None:
-        super().__init__()
-        self._db = db
-        self._fetch = fetch
-
-    async def _fetch_batch(self, keys: Sequence[K]) -> Any:
-        async with self._db.read() as session:
-            return await self._fetch(session, keys)
-
-    async def get(self, key: K) -> V:
-        result: V = await self.load(key)
-        return result
-
-
-class OneLoader(_Loader[K, V | None]):
+def one_loader(db: Database, fetch: Fetch[K, V]) -> DataLoader[K, V | None]:
     """key -> the one row with that key, or None."""
 
-    async def batch_load_fn(self, keys: Sequence[K]) -> list[V | None]:
-        found: dict[K, V] = await self._fetch_batch(keys)
+    async def batch(keys: list[K]) -> list[V | None]:
+        async with db.read() as session:
+            found = await fetch(session, keys)
         return [found.get(key) for key in keys]
 
+    return DataLoader(batch)
 
-class ManyLoader(_Loader[K, list[V]]):
-    """key -> every row that points at it (one-to-many edge)."""
 
-    async def batch_load_fn(self, keys: Sequence[K]) -> list[list[V]]:
-        found: dict[K, list[V]] = await self._fetch_batch(keys)
+def many_loader(db: Database, fetch: Fetch[K, list[V]]) -> DataLoader[K, list[V]]:
+    """key -> every row that points at it (a one-to-many edge)."""
+
+    async def batch(keys: list[K]) -> list[list[V]]:
+        async with db.read() as session:
+            found = await fetch(session, keys)
         return [found.get(key, []) for key in keys]
+
+    return DataLoader(batch)
 
 
 def group_by(rows: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLFormattedError
 
 from hoks_gateway.errors import GatewayError
 
@@ -37,5 +36,5 @@ def masked(error: GraphQLError) -> GraphQLError:
     )
 
 
-def format_errors(errors: Sequence[GraphQLError]) -> list[dict[str, Any]]:
+def format_errors(errors: Sequence[GraphQLError]) -> list[GraphQLFormattedError]:
     return [masked(e).formatted for e in errors]

@@ -11,6 +11,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.context import Context
 from hoks_gateway.graphql.masking import format_errors
@@ -25,6 +26,10 @@ class GraphQLView(GraphQL[Context, None]):
         data: dict[str, Any] = {"data": result.data}
         if result.errors:
             data["errors"] = format_errors(result.errors)
-        if result.extensions:
-            data["extensions"] = result.extensions
+        extensions = dict(result.extensions or {})
+        request_metrics = metrics.current.get()
+        if request_metrics is not None:
+            extensions["metrics"] = request_metrics.as_extension()
+        if extensions:
+            data["extensions"] = extensions
         return data  # type: ignore[return-value]

@@ -77,5 +77,5 @@ async def load_hoks(info: Info, hoks_id: str) -> Hoks | None:
         key = int(hoks_id)
     except ValueError:
         return None
-    record = await info.context.loaders.hoks.get(key)
+    record = await info.context.loaders.hoks.load(key)
     return None if record is None else Hoks.from_record(record)

@@ -83,7 +83,7 @@ class StudyRight:
     async def hoks(self, info: Info) -> Annotated[Hoks, strawberry.lazy("hoks_gateway.hoks.types")] | None:
         from hoks_gateway.hoks.types import Hoks
 
-        record = await info.context.loaders.hoks_of_study_right.get(str(self.oid))
+        record = await info.context.loaders.hoks_of_study_right.load(str(self.oid))
         return None if record is None else Hoks.from_record(record)
 
 
@@ -105,15 +105,15 @@ class Learner:
 
     @strawberry.field(description="Opiskeluoikeudet: the learner's study rights, newest first.")
     async def study_rights(self, info: Info) -> list[StudyRight]:
-        records = await info.context.loaders.study_rights_of_learner.get(str(self.oid))
+        records = await info.context.loaders.study_rights_of_learner.load(str(self.oid))
         return [StudyRight.from_record(r) for r in records]
 
 
 async def load_learner(info: Info, oid: str) -> Learner | None:
-    record = await info.context.loaders.learner.get(oid)
+    record = await info.context.loaders.learner.load(oid)
     return None if record is None else Learner.from_record(record)
 
 
 async def load_study_right(info: Info, oid: str) -> StudyRight | None:
-    record = await info.context.loaders.study_right.get(oid)
+    record = await info.context.loaders.study_right.load(oid)
     return None if record is None else StudyRight.from_record(record)

@@ -51,10 +51,10 @@ class Organisation:
 
     @strawberry.field(description="Aliorganisaatiot: the organisations directly below this one.")
     async def children(self, info: Info) -> list[Organisation]:
-        records = await info.context.loaders.organisation_children.get(str(self.oid))
+        records = await info.context.loaders.organisation_children.load(str(self.oid))
         return [Organisation.from_record(r) for r in records]
 
 
 async def load_organisation(info: Info, oid: str) -> Organisation | None:
-    record = await info.context.loaders.organisation.get(oid)
+    record = await info.context.loaders.organisation.load(oid)
     return None if record is None else Organisation.from_record(record)

@@ -1,0 +1,40 @@
+# The two commands a newcomer types: `make run` and `make test`. Both install into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint schema bench clean help
+
+help:
+	@echo "make run     install, migrate, seed demo data once, serve GraphiQL on http://127.0.0.1:8000/graphql"
+	@echo "make test    install and run lint, type checks and the whole test suite"
+	@echo "make lint    ruff and mypy (strict)"
+	@echo "make schema  regenerate schema.graphql from the code"
+	@echo "make clean   remove .venv and the embedded database under .data"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(INSTALLED)
+	$(BIN)/hoks-gateway serve --demo
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+schema: $(INSTALLED)
+	$(BIN)/python -m hoks_gateway.graphql.export > schema.graphql
+
+clean:
+	rm -rf $(VENV) .data
