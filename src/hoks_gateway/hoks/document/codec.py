@@ -1,0 +1,127 @@
+"""The eHOKS JSON form of a HOKS: reading it with every rule, storing it, giving it back.
+
+The stored form is the eHOKS form itself (kebab-case keys, absent keys left out), so exporting a
+stored plan needs no translation, and what was sent comes back as sent: equal in content, with
+plain strings trimmed as eHOKS trims them, instants written as eHOKS writes them
+(`2018-10-27T21:00:00.000Z`) and, for manual entry, generated yksilöivä tunnisteet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from hoks_gateway.hoks.document import rules
+from hoks_gateway.hoks.document.model import HoksDocument
+from hoks_gateway.hoks.document.rules import Mode, RuleContext
+from hoks_gateway.hoks.document.study_right import StudyRightFacts
+from hoks_gateway.hoks.document.violations import (
+    DocumentInvalid,
+    Violation,
+    from_validation_error,
+    ordered,
+    path_of,
+)
+
+
+def parse_ehoks(
+    document: object,
+    *,
+    mode: Mode,
+    manual: bool,
+    study_right: StudyRightFacts | None,
+    today: dt.date,
+    enforce_first_approval_legislation: bool = False,
+) -> HoksDocument:
+    """Validate an eHOKS document completely and return it as a model.
+
+    Raises DocumentInvalid listing every violation: formats and keys, the write mode's
+    required and read-only fields, and the cross-field and study-right rules. With `manual`
+    (staff manual entry) a missing yksilöivä tunniste is accepted and filled with a fresh UUID
+    on every osaamisen hankkimistapa, as eHOKS does. `today` anchors the date rules.
+    `enforce_first_approval_legislation` turns on the API rule that a first approval before
+    2018 needs a study right that started before 2018; it is off by default because eHOKS's own
+    example documents, with the study rights its development setup gives them, break it.
+    """
+    if not isinstance(document, Mapping):
+        raise DocumentInvalid([Violation("", "The HOKS document must be a JSON object.", "type")])
+    cleaned, null_paths = _without_nulls(document, ())
+    assert isinstance(cleaned, dict)
+    nulls = set(null_paths)
+    violations = [
+        Violation(path, "Must not be null; leave the key out instead.", "null-not-allowed")
+        for path in null_paths
+    ]
+    parsed: HoksDocument | None = None
+    try:
+        parsed = HoksDocument.model_validate(cleaned)
+    except ValidationError as error:
+        violations.extend(from_validation_error(error))
+    context = RuleContext(
+        mode=mode,
+        manual=manual,
+        study_right=study_right,
+        today=today,
+        enforce_first_approval_legislation=enforce_first_approval_legislation,
+    )
+    violations.extend(rules.check(cleaned, context))
+    # A null required key was reported as null already; "required" would say the same again.
+    violations = [v for v in violations if not (v.rule == "required" and v.path in nulls)]
+    if violations or parsed is None:
+        raise DocumentInvalid(ordered(violations))
+    if manual:
+        _fill_identifiers(parsed)
+    return parsed
+
+
+def load_stored(stored: Mapping[str, Any]) -> HoksDocument:
+    """The model of a document the gateway stored itself: trusted, so no rules are run."""
+    return HoksDocument.model_validate(stored)
+
+
+def to_storage(document: HoksDocument) -> dict[str, Any]:
+    """The JSON value to store (the eHOKS form, see the module docstring)."""
+    return document.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def to_ehoks(document: HoksDocument) -> dict[str, Any]:
+    """The eHOKS transfer form of the document."""
+    return to_storage(document)
+
+
+def _fill_identifiers(document: HoksDocument) -> None:
+    for method in document.acquisition_methods():
+        if method.identifier is None:
+            method.identifier = str(uuid.uuid4())
+
+
+def _without_nulls(value: object, loc: tuple[str | int, ...]) -> tuple[object, list[str]]:
+    """`value` without the object keys whose value is null, and the paths of those keys.
+
+    eHOKS leaves nulls out of what it returns and rejects them in what it receives: PATCH
+    cannot clear a field by sending null.
+    """
+    if isinstance(value, Mapping):
+        kept: dict[object, object] = {}
+        paths: list[str] = []
+        for key, item in value.items():
+            here = (*loc, key if isinstance(key, str) else str(key))
+            if item is None:
+                paths.append(path_of(here))
+                continue
+            kept[key], inner = _without_nulls(item, here)
+            paths.extend(inner)
+        return kept, paths
+    if isinstance(value, list):
+        items: list[object] = []
+        paths = []
+        for index, item in enumerate(value):
+            cleaned, inner = _without_nulls(item, (*loc, index))
+            items.append(cleaned)
+            paths.extend(inner)
+        return items, paths
+    return value, []

@@ -1,0 +1,439 @@
+"""Cross-field, context and write-mode rules of a HOKS document (ehoks-backend.md §1.4–§1.7).
+
+The rules read the eHOKS document itself (kebab-case JSON), not the typed model, so that they
+also run on the parts of a document that failed a format check elsewhere: a client gets every
+violation at once. A rule only judges values that are well-formed; a malformed date or code is
+the format check's to report (formats.py), and the rule stays silent about it.
+
+eHOKS reports only the first failing rule of an osaamisen hankkimistapa; here every failing one
+is reported, each at the key it is about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from hoks_gateway import identifiers
+from hoks_gateway.hoks.document.model import PART_ARRAYS
+from hoks_gateway.hoks.document.study_right import StudyRightFacts
+from hoks_gateway.hoks.document.violations import Violation
+
+Mode = Literal["create", "replace", "patch"]
+Json = Mapping[str, object]
+
+RULES = (
+    "required",
+    "read-only-field",
+    "part-not-allowed-in-patch",
+    "study-right-mismatch",
+    "learner-mismatch",
+    "attainment-date-range",
+    "first-approval-before-2018-on-new-study-right",
+    "part-not-allowed-on-tuva-hoks",
+    "tuva-part-not-allowed-on-vocational-hoks",
+    "tuva-study-right-oid-not-allowed-on-tuva-hoks",
+    "part-time-percentage-required",
+    "workplace-period-identifier-required",
+    "workplace-y-tunnus-required",
+    "apprenticeship-basis-required",
+    "date-order",
+    "work-period-inside-study-right",
+    "period-at-most-five-years",
+    "interruptions-overlap",
+    "learning-support-shape",
+)
+
+WORKPLACE_METHODS = frozenset(
+    {"osaamisenhankkimistapa_koulutussopimus", "osaamisenhankkimistapa_oppisopimus"}
+)
+APPRENTICESHIP = "osaamisenhankkimistapa_oppisopimus"
+
+# Dates from which eHOKS began to require things of workplace periods (§1.5).
+PART_TIME_REQUIRED_AFTER = dt.date(2023, 6, 30)
+Y_TUNNUS_REQUIRED_AFTER = dt.date(2021, 8, 25)
+APPRENTICESHIP_BASIS_REQUIRED_FROM = dt.date(2021, 7, 1)
+MAX_PERIOD_YEARS = 5
+
+ATTAINMENT_EARLIEST_EXCLUSIVE = dt.date(2018, 1, 1)
+ATTAINMENT_MAX_DAYS_AHEAD = 15
+NEW_LEGISLATION_FROM = dt.date(2018, 1, 1)
+
+_READ_ONLY_TOP = {
+    "create": ("id", "eid", "manuaalisyotto", "poistettu"),
+    "replace": ("eid", "manuaalisyotto", "poistettu"),
+    "patch": ("eid", "manuaalisyotto", "poistettu"),
+}
+# eHOKS's POST requires the two OIDs; PUT and PATCH name the plan by `id` and may leave them out.
+_REQUIRED_TOP = {
+    "create": (
+        "oppija-oid",
+        "opiskeluoikeus-oid",
+        "ensikertainen-hyvaksyminen",
+        "osaamisen-hankkimisen-tarve",
+    ),
+    "replace": ("id", "ensikertainen-hyvaksyminen", "osaamisen-hankkimisen-tarve"),
+    "patch": ("id",),
+}
+_SERVER_PART_KEYS = ("id", "module-id")
+
+_TUVA_FORBIDDEN_ARRAYS = (
+    "aiemmin-hankitut-ammat-tutkinnon-osat",
+    "aiemmin-hankitut-paikalliset-tutkinnon-osat",
+    "aiemmin-hankitut-yhteiset-tutkinnon-osat",
+    "hankittavat-ammat-tutkinnon-osat",
+    "hankittavat-paikalliset-tutkinnon-osat",
+    "hankittavat-yhteiset-tutkinnon-osat",
+    "opiskeluvalmiuksia-tukevat-opinnot",
+)
+
+_TUKIOPETUS = "ammatillinenkoulutusoppimisentuentyyppi_01"
+_SUPPORT_WITHOUT_DETAILS = frozenset(
+    {"ammatillinenkoulutusoppimisentuentyyppi_02", "ammatillinenkoulutusoppimisentuentyyppi_03"}
+)
+_SUPPORT_TYPE = re.compile(r"^ammatillinenkoulutusoppimisentuentyyppi_\d{2}$")
+_SUPPORT_DETAILS = ("alku", "loppu", "tutkinnon-osan-tyyppi-koodi-uri")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """How the document arrived and what it is judged against.
+
+    `manual` is staff manual entry (manuaalisyöttö), where a missing yksilöivä tunniste is filled
+    in rather than rejected. Rules that need the study right are skipped when it is None.
+    """
+
+    mode: Mode
+    manual: bool
+    study_right: StudyRightFacts | None
+    today: dt.date
+    enforce_first_approval_legislation: bool = False
+
+
+def check(document: Json, context: RuleContext) -> list[Violation]:
+    """Every rule violation of `document` (an eHOKS-form mapping), in no particular order."""
+    found = list(_top_level(document, context))
+    if context.mode == "patch":
+        found.extend(
+            Violation(
+                key,
+                "PATCH changes top-level fields only; replace the plan to change its parts.",
+                "part-not-allowed-in-patch",
+            )
+            for key in PART_ARRAYS
+            if key in document
+        )
+    else:
+        found.extend(_parts(document, context))
+    found.extend(_study_right_kind(document, context.study_right))
+    return found
+
+
+# --- Top level -------------------------------------------------------------------------------
+
+
+def _top_level(doc: Json, ctx: RuleContext) -> Iterator[Violation]:
+    for key in _REQUIRED_TOP[ctx.mode]:
+        if key not in doc:
+            yield Violation(key, "Required.", "required")
+    for key in _READ_ONLY_TOP[ctx.mode]:
+        if key in doc:
+            yield Violation(key, "Filled in by the server; leave it out.", "read-only-field")
+
+    attained = _date(doc.get("osaamisen-saavuttamisen-pvm"))
+    if attained is not None:
+        latest = ctx.today + dt.timedelta(days=ATTAINMENT_MAX_DAYS_AHEAD)
+        if not ATTAINMENT_EARLIEST_EXCLUSIVE < attained < latest:
+            yield Violation(
+                "osaamisen-saavuttamisen-pvm",
+                "Osaaminen voidaan merkitä saavutetuksi enintään kaksi viikkoa tulevaisuuteen ja "
+                f"vähintään vuodelle 2018. (Must be after 2018-01-01 and before {latest.isoformat()}.)",
+                "attainment-date-range",
+            )
+
+    study_right = ctx.study_right
+    if study_right is None:
+        return
+    oid = doc.get("opiskeluoikeus-oid")
+    if isinstance(oid, str) and identifiers.is_study_right_oid(oid) and oid != study_right.oid:
+        yield Violation(
+            "opiskeluoikeus-oid",
+            f"Opiskeluoikeus `{oid}` is not the study right of this plan (`{study_right.oid}`)."
+            if ctx.mode == "create"
+            else f"Tried to update `opiskeluoikeus-oid` from `{study_right.oid}` to `{oid}` but updating "
+            "`opiskeluoikeus-oid` in HOKS is not allowed!",
+            "study-right-mismatch",
+        )
+    learner = doc.get("oppija-oid")
+    if (
+        isinstance(learner, str)
+        and identifiers.is_learner_oid(learner)
+        and learner != study_right.learner_oid
+    ):
+        yield Violation(
+            "oppija-oid",
+            f"No opiskeluoikeus {study_right.oid} found for oppija {learner}."
+            if ctx.mode == "create"
+            else f"Tried to update `oppija-oid` from `{study_right.learner_oid}` to `{learner}` but updating "
+            "`oppija-oid` in HOKS is only allowed with latest master oppija oid!",
+            "learner-mismatch",
+        )
+    first_approved = _date(doc.get("ensikertainen-hyvaksyminen"))
+    if (
+        ctx.enforce_first_approval_legislation
+        and first_approved is not None
+        and first_approved < NEW_LEGISLATION_FROM <= study_right.started_on
+    ):
+        yield Violation(
+            "ensikertainen-hyvaksyminen",
+            "A first approval before 2018-01-01 (an earlier plan updated into a HOKS) is only possible "
+            f"for a study right that started before 2018; this one started on {study_right.started_on}.",
+            "first-approval-before-2018-on-new-study-right",
+        )
+
+
+def _study_right_kind(doc: Json, study_right: StudyRightFacts | None) -> Iterator[Violation]:
+    # Per element, as in eHOKS: an empty array is fine whatever the kind.
+    if study_right is None:
+        return
+    if study_right.kind == "TUVA":
+        for key in _TUVA_FORBIDDEN_ARRAYS:
+            for path, _ in _items(doc, key):
+                yield Violation(
+                    path,
+                    "Ota tutkinnonosa pois, koska opiskeluoikeus on TUVA. (Not allowed in a TUVA HOKS.)",
+                    "part-not-allowed-on-tuva-hoks",
+                )
+        if "tuva-opiskeluoikeus-oid" in doc:
+            yield Violation(
+                "tuva-opiskeluoikeus-oid",
+                "Ota tuva-opiskeluoikeus-oid pois, koska se on sallittu vain TUVA-opiskeluoikeuden kanssa "
+                "rinnakkaiselle opiskeluoikeudelle, ei TUVA-opiskeluoikeudelle. (Only a vocational HOKS "
+                "may name a parallel TUVA study right.)",
+                "tuva-study-right-oid-not-allowed-on-tuva-hoks",
+            )
+    else:
+        for path, _ in _items(doc, "hankittavat-koulutuksen-osat"):
+            yield Violation(
+                path,
+                "Ota koulutuksenosa pois, koska opiskeluoikeus ei ole TUVA. (TUVA course parts belong "
+                "to a TUVA HOKS only.)",
+                "tuva-part-not-allowed-on-vocational-hoks",
+            )
+
+
+# --- Parts -----------------------------------------------------------------------------------
+
+
+def _parts(doc: Json, ctx: RuleContext) -> Iterator[Violation]:
+    for key in ("hankittavat-ammat-tutkinnon-osat", "hankittavat-paikalliset-tutkinnon-osat"):
+        for path, unit in _items(doc, key):
+            yield from _server_keys(path, unit)
+            yield from _acquiring(path, unit, ctx)
+    for path, unit in _items(doc, "hankittavat-yhteiset-tutkinnon-osat"):
+        yield from _server_keys(path, unit)
+        for area_path, area in _items(unit, "osa-alueet", path):
+            yield from _server_keys(area_path, area)
+            yield from _acquiring(area_path, area, ctx)
+    for key in ("aiemmin-hankitut-ammat-tutkinnon-osat", "aiemmin-hankitut-paikalliset-tutkinnon-osat"):
+        for path, unit in _items(doc, key):
+            yield from _server_keys(path, unit)
+            yield from _verification(path, unit)
+    for path, unit in _items(doc, "aiemmin-hankitut-yhteiset-tutkinnon-osat"):
+        yield from _server_keys(path, unit)
+        yield from _verification(path, unit)
+        for area_path, area in _items(unit, "osa-alueet", path):
+            yield from _server_keys(area_path, area)
+            yield from _verification(area_path, area)
+    for path, support in _items(doc, "oppimisen-tuki"):
+        yield from _learning_support(path, support)
+
+
+def _server_keys(path: str, part: Json) -> Iterator[Violation]:
+    for key in _SERVER_PART_KEYS:
+        if key in part:
+            yield Violation(f"{path}.{key}", "Filled in by the server; leave it out.", "read-only-field")
+
+
+def _acquiring(path: str, unit: Json, ctx: RuleContext) -> Iterator[Violation]:
+    for method_path, method in _items(unit, "osaamisen-hankkimistavat", path):
+        yield from _server_keys(method_path, method)
+        yield from _acquisition_method(method_path, method, ctx)
+    for demo_path, demo in _items(unit, "osaamisen-osoittaminen", path):
+        yield from _server_keys(demo_path, demo)
+
+
+def _verification(path: str, unit: Json) -> Iterator[Violation]:
+    for demo_path, demo in _items(unit, "tarkentavat-tiedot-naytto", path):
+        yield from _server_keys(demo_path, demo)
+
+
+def _acquisition_method(path: str, method: Json, ctx: RuleContext) -> Iterator[Violation]:
+    code = method.get("osaamisen-hankkimistapa-koodi-uri")
+    workplace = isinstance(code, str) and code in WORKPLACE_METHODS
+    start = _date(method.get("alku"))
+    end = _date(method.get("loppu"))
+    study_right = ctx.study_right
+
+    if (
+        workplace
+        and end is not None
+        and end > PART_TIME_REQUIRED_AFTER
+        and study_right
+        and not study_right.telma
+    ):
+        percentage = method.get("osa-aikaisuustieto")
+        number = _integer(percentage)
+        if percentage is None or (number is not None and not 1 <= number <= 100):
+            yield Violation(
+                f"{path}.osa-aikaisuustieto",
+                "Lisää osa-aikaisuustieto, joka on välillä 1-100. (Required, 1–100, on a workplace period "
+                f"ending after {PART_TIME_REQUIRED_AFTER}.)",
+                "part-time-percentage-required",
+            )
+    if workplace and not ctx.manual and "yksiloiva-tunniste" not in method:
+        yield Violation(
+            f"{path}.yksiloiva-tunniste",
+            "Lisää työpaikkajaksoon yksilöivä tunniste. (A workplace period needs the source system's id.)",
+            "workplace-period-identifier-required",
+        )
+    training = method.get("tyopaikalla-jarjestettava-koulutus")
+    if (
+        workplace
+        and end is not None
+        and end > Y_TUNNUS_REQUIRED_AFTER
+        and isinstance(training, Mapping)
+        and "tyopaikan-y-tunnus" not in training
+    ):
+        yield Violation(
+            f"{path}.tyopaikalla-jarjestettava-koulutus.tyopaikan-y-tunnus",
+            "Lisää työpaikkajaksoon työpaikan Y-tunnus. (Required on a workplace period ending after "
+            f"{Y_TUNNUS_REQUIRED_AFTER}.)",
+            "workplace-y-tunnus-required",
+        )
+    if (
+        code == APPRENTICESHIP
+        and end is not None
+        and end >= APPRENTICESHIP_BASIS_REQUIRED_FROM
+        and "oppisopimuksen-perusta-koodi-uri" not in method
+    ):
+        yield Violation(
+            f"{path}.oppisopimuksen-perusta-koodi-uri",
+            "Lisää jaksoon oppisopimuksen perustan koodi-uri. (Required on an apprenticeship ending on or "
+            f"after {APPRENTICESHIP_BASIS_REQUIRED_FROM}.)",
+            "apprenticeship-basis-required",
+        )
+    if start is not None and end is not None:
+        if end < start:
+            yield Violation(
+                f"{path}.loppu",
+                "Korjaa alku- ja loppupäivämäärä oikein päin. (loppu is before alku.)",
+                "date-order",
+            )
+        elif end > _plus_years(start, MAX_PERIOD_YEARS):
+            yield Violation(
+                f"{path}.loppu",
+                f"Korjaa jakso enintään 5 vuoden pituiseksi. (At most {MAX_PERIOD_YEARS} years.)",
+                "period-at-most-five-years",
+            )
+    if study_right is not None and study_right.dates_bind_work_periods:
+        if start is not None and start < study_right.started_on:
+            yield Violation(
+                f"{path}.alku",
+                "Korjaa alkupäivä aikaisintaan opiskeluoikeuden alkamispäiväksi. (The study right "
+                f"started on {study_right.started_on}.)",
+                "work-period-inside-study-right",
+            )
+        if end is not None and study_right.ended_on is not None and end > study_right.ended_on:
+            yield Violation(
+                f"{path}.loppu",
+                "Korjaa loppupäivä viimeistään opiskeluoikeuden arvioiduksi päättymispäiväksi. (The study "
+                f"right ends on {study_right.ended_on}.)",
+                "work-period-inside-study-right",
+            )
+    yield from _interruptions(path, method)
+
+
+def _interruptions(path: str, method: Json) -> Iterator[Violation]:
+    # Sorted by alku, each must end strictly before the next begins: touching periods overlap,
+    # and an open-ended one (no loppu) can only be the last.
+    periods: list[tuple[dt.date, int, Json]] = []
+    for index, (_, period) in enumerate(_items(method, "keskeytymisajanjaksot", path)):
+        start = _date(period.get("alku"))
+        if start is not None:
+            periods.append((start, index, period))
+    periods.sort(key=lambda p: (p[0], p[1]))
+    for (_, _, earlier), (later_start, later_index, _) in itertools.pairwise(periods):
+        if "loppu" in earlier:
+            earlier_end = _date(earlier["loppu"])
+            if earlier_end is None or earlier_end < later_start:
+                continue
+        yield Violation(
+            f"{path}.keskeytymisajanjaksot[{later_index}]",
+            "Keskeytymisajanjaksot eivät saa mennä päällekkäin. (Overlaps the interruption before it; "
+            "each must end before the next one starts.)",
+            "interruptions-overlap",
+        )
+
+
+def _learning_support(path: str, support: Json) -> Iterator[Violation]:
+    kind = support.get("oppimisen-tuen-tyyppi-koodi-uri")
+    if not isinstance(kind, str) or not _SUPPORT_TYPE.match(kind):
+        return
+    present = [key in support for key in _SUPPORT_DETAILS]
+    # Tukiopetus (_01) needs all three details, _02 and _03 none; other types never pass.
+    valid = all(present) if kind == _TUKIOPETUS else kind in _SUPPORT_WITHOUT_DETAILS and not any(present)
+    if not valid:
+        yield Violation(
+            path,
+            "Määritä alku- ja loppupvm sekä tutkinnonosan tyyppi jos ja vain jos kyseessä on tukiopetus. "
+            "(Type _01 needs alku, loppu and tutkinnon-osan-tyyppi-koodi-uri; _02 and _03 take none of "
+            "them; other types are not accepted.)",
+            "learning-support-shape",
+        )
+
+
+# --- Reading the raw document ----------------------------------------------------------------
+
+
+def _items(parent: Json, key: str, prefix: str = "") -> Iterator[tuple[str, Json]]:
+    """The object elements of the array `parent[key]`, with their paths."""
+    value = parent.get(key)
+    if not isinstance(value, list):
+        return
+    base = f"{prefix}.{key}" if prefix else key
+    for index, item in enumerate(value):
+        if isinstance(item, Mapping):
+            yield f"{base}[{index}]", item
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _integer(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _plus_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year: java.time gives the 28th
+        return day.replace(year=day.year + years, day=28)
