@@ -30,7 +30,7 @@ class Result:
         ordered = sorted(self.latencies_s)
         if not ordered:
             return float("nan")
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def line(self, unit: str = "req") -> str:
         count = len(self.latencies_s)

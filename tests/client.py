@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from hoks_gateway.app import create_app
+from hoks_gateway.auth.demo import dev_token_issuer
+from hoks_gateway.auth.principal import Principal, PrincipalKind
 from hoks_gateway.settings import Settings
+
+ADMIN = Principal(PrincipalKind.ADMIN, "1.2.246.562.24.79405180789")
 
 
 @asynccontextmanager
@@ -23,10 +28,19 @@ async def gateway(database_url: str, **settings: Any) -> AsyncIterator[httpx.Asy
 
 
 async def graphql(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, **headers: str
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     response = await client.post(
         "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
     )
     body: dict[str, Any] = response.json()
     return body
+
+
+def bearer(data_dir: Path, principal: Principal = ADMIN) -> dict[str, str]:
+    """An Authorization header signed with the demo key under `data_dir` (demo mode)."""
+    issuer = dev_token_issuer(Settings(data_dir=data_dir, demo=True))
+    return {"Authorization": f"Bearer {issuer.issue(principal, 600)}"}

@@ -13,6 +13,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hoks_gateway.auth.authenticator import Authenticator
+from hoks_gateway.auth.clock import Clock, system_clock
+from hoks_gateway.auth.config import gateway_signing_key, lockout_policy, token_issuer, token_verifier
+from hoks_gateway.auth.middleware import AuthenticationMiddleware
+from hoks_gateway.auth.service_accounts import ServiceAccounts
+from hoks_gateway.auth.token_endpoint import token_endpoint
+from hoks_gateway.authz.pseudonyms import pseudonymiser_for
 from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.schema import schema
@@ -51,10 +58,14 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
+    """The gateway. `clock` is what token lifetimes and account lockout read as "now"."""
     if settings.database_url is None:
         raise ValueError("create_app needs settings.database_url; the CLI starts the embedded server")
     url = settings.database_url
+    # Keys load here, not in the lifespan, so that a bad key file fails start-up with its message.
+    signing_key = gateway_signing_key(settings)
+    verifier = token_verifier(settings, clock, signing_key)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,6 +76,9 @@ def create_app(settings: Settings) -> Starlette:
             connect_timeout_s=settings.db_connect_timeout_s,
         )
         app.state.db = db
+        app.state.authenticator = Authenticator(
+            verifier, ServiceAccounts(db, clock, lockout_policy(settings))
+        )
         try:
             yield
         finally:
@@ -74,13 +88,20 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/auth/token", token_endpoint, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(MetricsMiddleware)] if settings.debug_metrics else [],
+        middleware=[
+            *([Middleware(MetricsMiddleware)] if settings.debug_metrics else []),
+            Middleware(AuthenticationMiddleware),
+        ],
     )
     app.state.settings = settings
+    app.state.clock = clock
+    app.state.token_issuer = token_issuer(settings, clock, signing_key)
+    app.state.pseudonymiser = pseudonymiser_for(settings)
     return app
 
 

@@ -8,16 +8,22 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import uvicorn
 
 from hoks_gateway import __version__
 from hoks_gateway.app import create_app
+from hoks_gateway.auth.client_secrets import new_secret
+from hoks_gateway.auth.clock import system_clock
+from hoks_gateway.auth.demo import DemoLogins, dev_token_issuer, graphiql_link, prepare_demo_logins
+from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege, parse_org_option
+from hoks_gateway.auth.service_accounts import ServiceAccounts
 from hoks_gateway.db.bootstrap import database_server
 from hoks_gateway.db.migrate import current_revision, head_revision, upgrade
+from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.urls import redacted
-from hoks_gateway.errors import ConfigurationError
+from hoks_gateway.errors import ConfigurationError, GatewayError
 from hoks_gateway.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -39,7 +45,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         else:
             _require_migrated(url)
         settings = settings.model_copy(update={"database_url": url})
-        _print_banner(settings)
+        logins = asyncio.run(prepare_demo_logins(settings, url)) if settings.demo else None
+        _print_banner(settings, logins)
         if args.workers > 1:
             # Workers import the app themselves; they find the server through the environment.
             os.environ["HOKS_DATABASE_URL"] = url
@@ -87,7 +94,7 @@ def _seed_if_empty(url: str) -> None:
         asyncio.run(seed_database(url))
 
 
-def _print_banner(settings: Settings) -> None:
+def _print_banner(settings: Settings, logins: DemoLogins | None = None) -> None:
     base = f"http://{settings.host}:{settings.port}"
     lines = [
         "",
@@ -95,10 +102,149 @@ def _print_banner(settings: Settings) -> None:
         f"  GraphiQL:  {base}/graphql" if settings.graphiql_enabled else f"  GraphQL:   {base}/graphql",
         f"  Health:    {base}/healthz   Ready: {base}/readyz",
         f"  Database:  {redacted(settings.database_url or '')}",
-        "Press Ctrl-C to stop.",
-        "",
     ]
+    if logins is not None:
+        lines += _demo_login_lines(base, logins)
+    lines += ["Press Ctrl-C to stop.", ""]
     print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _demo_login_lines(base: str, logins: DemoLogins) -> list[str]:
+    lines = [
+        "",
+        "Demo logins. Organisation data is public; for personal data open a link below (GraphiQL",
+        'opens with the header filled in) or paste {"Authorization": "Bearer <token>"} into',
+        "GraphiQL's Headers tab. Tokens are signed with the demo key and last a working day.",
+    ]
+    for who, token in logins.tokens:
+        lines += ["", f"  {who}:", f"    Bearer {token}", f"    {graphiql_link(base, token)}"]
+    if logins.client_id is not None:
+        lines += [
+            "",
+            f"  Service account client credentials: client_id={logins.client_id} "
+            f"client_secret={logins.client_secret}",
+            f"    curl -d grant_type=client_credentials -d client_id={logins.client_id} "
+            f"-d client_secret={logins.client_secret} {base}/auth/token",
+        ]
+    lines += [f"  Note: {note}" for note in logins.notes]
+    return [*lines, ""]
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        kind = PrincipalKind(args.kind.upper())
+        privileges = dict(parse_org_option(value) for value in args.org)
+    except ValueError as exc:
+        raise ConfigurationError(f"{exc}; see `hoks-gateway token --help`") from None
+    if privileges and kind not in (PrincipalKind.STAFF, PrincipalKind.SERVICE):
+        raise ConfigurationError(f"--org applies to STAFF and SERVICE tokens, not {kind.value}")
+    ttl = args.ttl if args.ttl is not None else settings.demo_token_ttl_s
+    print(dev_token_issuer(settings).issue(Principal(kind, args.oid, privileges), ttl))
+    return 0
+
+
+def _with_accounts(settings: Settings, action: Callable[[ServiceAccounts], Awaitable[None]]) -> int:
+    async def run(url: str) -> None:
+        db = Database.connect(url, pool_size=1, max_overflow=0)
+        try:
+            await action(ServiceAccounts(db, system_clock))
+        finally:
+            await db.dispose()
+
+    with database_server(settings) as url:
+        _require_migrated(url)
+        try:
+            asyncio.run(run(url))
+        except GatewayError as exc:
+            print(f"hoks-gateway: error: {exc.message}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _service_account_add(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        privileges = dict(parse_org_option(value) for value in args.org)
+    except ValueError as exc:
+        raise ConfigurationError(f"{exc}; see `hoks-gateway service-account add --help`") from None
+    secret = new_secret()
+
+    async def add(accounts: ServiceAccounts) -> None:
+        await accounts.add(args.client_id, privileges, secret)
+        print(f"client_id={args.client_id}")
+        print(f"client_secret={secret}")
+        print("Store the secret now: only its hash is kept.", file=sys.stderr)
+
+    return _with_accounts(settings, add)
+
+
+def _service_account_list(args: argparse.Namespace, settings: Settings) -> int:
+    async def show(accounts: ServiceAccounts) -> None:
+        now = system_clock()
+        for account in await accounts.list():
+            orgs = " ".join(
+                f"{oid}:{','.join(p.value for p in Privilege if p in held)}"
+                for oid, held in sorted(account.privileges.items())
+            )
+            state = (
+                f"locked until {account.locked_until.isoformat()}"
+                if account.locked_until is not None and account.locked_at(now)
+                else f"failed attempts {account.failed_attempts}"
+            )
+            print(f"{account.client_id}\t{orgs or '-'}\t{state}")
+
+    return _with_accounts(settings, show)
+
+
+def _service_account_remove(args: argparse.Namespace, settings: Settings) -> int:
+    async def remove(accounts: ServiceAccounts) -> None:
+        await accounts.remove(args.client_id)
+        print(f"removed {args.client_id}; its tokens stop working now")
+
+    return _with_accounts(settings, remove)
+
+
+def _service_account_unlock(args: argparse.Namespace, settings: Settings) -> int:
+    async def unlock(accounts: ServiceAccounts) -> None:
+        await accounts.unlock(args.client_id)
+        print(f"unlocked {args.client_id}")
+
+    return _with_accounts(settings, unlock)
+
+
+def _add_auth_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    org_help = "organisation privileges, e.g. 1.2.246.562.10.12345678901:READ,WRITE (repeatable)"
+    token = commands.add_parser(
+        "token",
+        help="mint a bearer token (demo/dev signing key only)",
+        description="Print a bearer JWT signed with HOKS_TOKEN_SIGNING_KEY_PATH or the demo key "
+        "under HOKS_DATA_DIR, which a `serve --demo` gateway accepts. SERVICE tokens are only "
+        "accepted for an existing service account.",
+    )
+    token.add_argument("--kind", required=True, help="LEARNER, STAFF, SERVICE, ADMIN or ANALYST")
+    token.add_argument("--oid", required=True, help="learner/staff OID, or a service account's client id")
+    token.add_argument("--org", action="append", default=[], metavar="OID:PRIVILEGES", help=org_help)
+    token.add_argument("--ttl", type=int, help="lifetime in seconds (default HOKS_DEMO_TOKEN_TTL_S)")
+    token.set_defaults(handler=_token)
+
+    accounts = commands.add_parser(
+        "service-account",
+        help="manage service accounts (palvelukäyttäjät)",
+        description="Add, list, remove and unlock the client-credentials accounts of provider systems.",
+    )
+    actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="create an account and print its secret once")
+    add.add_argument("client_id")
+    add.add_argument("--org", action="append", default=[], metavar="OID:PRIVILEGES", help=org_help)
+    add.set_defaults(handler=_service_account_add)
+    actions.add_parser("list", help="list accounts, privileges and lock state").set_defaults(
+        handler=_service_account_list
+    )
+    remove = actions.add_parser("remove", help="remove an account; its tokens stop working")
+    remove.add_argument("client_id")
+    remove.set_defaults(handler=_service_account_remove)
+    unlock = actions.add_parser("unlock", help="clear an account's lock after failed sign-ins")
+    unlock.add_argument("client_id")
+    unlock.set_defaults(handler=_service_account_unlock)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -164,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
     seed.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
     seed.set_defaults(handler=_seed)
+    _add_auth_commands(commands)
     return parser
 
 

@@ -38,9 +38,34 @@ class Unauthenticated(GatewayError):
     status = 401
 
 
+class NoAccessToStudyRight(GatewayError):
+    """A service account writing a study right outside its organisations (eHOKS answers 401)."""
+
+    code = "NO_ACCESS_TO_STUDY_RIGHT"
+    status = 401
+
+
 class Forbidden(GatewayError):
     code = "FORBIDDEN"
     status = 403
+
+
+class WrongAuthenticationType(GatewayError):
+    """The caller is of a kind the operation is not for (e.g. a learner calling a transfer)."""
+
+    code = "WRONG_AUTHENTICATION_TYPE"
+    status = 403
+
+
+class AccountLocked(GatewayError):
+    """Too many wrong secrets: the account refuses everything until `until` (or an unlock)."""
+
+    code = "ACCOUNT_LOCKED"
+    status = 423
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, retryAfterSeconds=retry_after_s)
+        self.retry_after_s = retry_after_s
 
 
 class ConfigurationError(Exception):

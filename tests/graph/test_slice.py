@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.client import gateway, graphql
+from pathlib import Path
+
+from tests.client import bearer, gateway, graphql
 from tests.factories import Factory
 
 from hoks_gateway.db.sessions import Database
@@ -48,12 +50,14 @@ async def test_organisation_tree_walks_parents_and_children(db: Database, databa
     }
 
 
-async def test_learner_study_rights_and_plan_are_linked(db: Database, database_url: str) -> None:
+async def test_learner_study_rights_and_plan_are_linked(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
     factory = Factory(db)
     toimija, oppilaitos = await factory.provider("Keudan koulutuskuntayhtymä")
     learner, right, plan = await factory.learner_with_plan(toimija, oppilaitos)
-    async with gateway(database_url) as client:
-        body = await graphql(client, LEARNER_VIEW, {"oid": learner})
+    async with gateway(database_url, data_dir=tmp_path, demo=True) as client:
+        body = await graphql(client, LEARNER_VIEW, {"oid": learner}, headers=bearer(tmp_path))
     assert "errors" not in body
     view = body["data"]["learner"]
     assert (view["oid"], view["firstNames"], view["surname"]) == (learner, "Aino Maria", "Virtanen")
@@ -75,12 +79,13 @@ async def test_learner_study_rights_and_plan_are_linked(db: Database, database_u
     }
 
 
-async def test_unknown_ids_are_null(db: Database, database_url: str) -> None:
-    async with gateway(database_url) as client:
+async def test_unknown_ids_are_null(db: Database, database_url: str, tmp_path: Path) -> None:
+    async with gateway(database_url, data_dir=tmp_path, demo=True) as client:
         body = await graphql(
             client,
             '{ learner(oid: "1.2.246.562.24.10000000008") { oid } hoks(id: "999") { id } '
             'badId: hoks(id: "not-a-number") { id } studyRight(oid: "x") { oid } }',
+            headers=bearer(tmp_path),
         )
     assert body["data"] == {"learner": None, "hoks": None, "badId": None, "studyRight": None}
 

@@ -87,12 +87,18 @@ class StudyRight(Base):
         Index(None, "learner_oid"),
         Index(None, "oppilaitos_oid"),
         Index(None, "koulutustoimija_oid"),
+        Index(None, "delivering_organisation_oid"),
     )
 
     oid: Mapped[str] = mapped_column(String(64), primary_key=True)
     learner_oid: Mapped[str] = mapped_column(ForeignKey("learners.oid"))
     oppilaitos_oid: Mapped[str] = mapped_column(ForeignKey("organisations.oid"))
     koulutustoimija_oid: Mapped[str] = mapped_column(ForeignKey("organisations.oid"))
+    # Hankintakoulutus (ehoks-backend.md §4.3): the organisation that delivers training procured
+    # by this study right's oppilaitos (in Koski, the oppilaitos of the opiskeluoikeus that
+    # sisältyy tähän). Its staff may read this study right and its HOKS; only the procuring
+    # oppilaitos may write, and service accounts get no share (eHOKS checks only the HOKS's own).
+    delivering_organisation_oid: Mapped[str | None] = mapped_column(ForeignKey("organisations.oid"))
     kind: Mapped[str] = mapped_column(String(16))
     # Koski's opiskeluoikeuden tila, e.g. lasna, valmistunut, eronnut, valiaikaisestikeskeytynyt.
     status: Mapped[str] = mapped_column(String(40))

@@ -1,13 +1,16 @@
-"""The per-request GraphQL context: database handle and a fresh set of loaders."""
+"""The per-request GraphQL context: database, the caller's scope, and a fresh set of loaders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import strawberry
 from aiodataloader import DataLoader
 from starlette.requests import Request
 
+from hoks_gateway.auth.clock import Clock, system_clock
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.loaders import many_loader, one_loader
 from hoks_gateway.hoks import repository as hoks_repo
@@ -29,15 +32,18 @@ class Loaders:
     hoks_of_study_right: DataLoader[str, HoksRecord | None]
 
     @classmethod
-    def create(cls, db: Database) -> Loaders:
+    def create(cls, db: Database, scope: Scope) -> Loaders:
+        # Organisation data is public; every loader of personal data is bound to the scope.
         return cls(
             organisation=one_loader(db, organisations_repo.by_oid),
             organisation_children=many_loader(db, organisations_repo.children_of),
-            learner=one_loader(db, learners_repo.learners_by_oid),
-            study_right=one_loader(db, learners_repo.study_rights_by_oid),
-            study_rights_of_learner=many_loader(db, learners_repo.study_rights_of_learners),
-            hoks=one_loader(db, hoks_repo.by_id),
-            hoks_of_study_right=one_loader(db, hoks_repo.by_study_right),
+            learner=one_loader(db, partial(learners_repo.learners_by_oid, scope=scope)),
+            study_right=one_loader(db, partial(learners_repo.study_rights_by_oid, scope=scope)),
+            study_rights_of_learner=many_loader(
+                db, partial(learners_repo.study_rights_of_learners, scope=scope)
+            ),
+            hoks=one_loader(db, partial(hoks_repo.by_id, scope=scope)),
+            hoks_of_study_right=one_loader(db, partial(hoks_repo.by_study_right, scope=scope)),
         )
 
 
@@ -45,10 +51,13 @@ class Loaders:
 class Context:
     db: Database
     request: Request | None = None
+    authz: Scope = field(default_factory=Scope)
+    """Who is calling and what they may see; an empty Scope is an anonymous caller."""
+    clock: Clock = system_clock
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders.create(self.db)
+        self.loaders = Loaders.create(self.db, self.authz)
 
 
 Info = strawberry.Info[Context, None]

@@ -11,16 +11,61 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from hoks_gateway.auth.principal import Principal
+from hoks_gateway.auth.responses import challenge
+from hoks_gateway.authz.scope import resolve_scope
 from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
+from hoks_gateway.errors import Unauthenticated
 from hoks_gateway.graphql.context import Context
 from hoks_gateway.graphql.masking import format_errors
 
+# Shown in GraphiQL's editor on first visit: where a token goes (the demo banner prints tokens).
+_AUTH_HINT = """# Welcome to the hoks-gateway GraphiQL.
+#
+# Organisation data is public. Personal data needs a bearer token: open the
+# "Headers" tab below and paste
+#   {"Authorization": "Bearer <token>"}
+# `hoks-gateway serve --demo` prints ready tokens (learner, staff, service,
+# admin, analyst); `hoks-gateway token --kind STAFF --oid ... --org OID:READ`
+# mints others.
+#
+{
+  me { kind oid privileges { organisationOid privileges } }
+}
+"""
+
 
 class GraphQLView(GraphQL[Context, None]):
+    @property
+    def graphql_ide_html(self) -> str:
+        html = super().graphql_ide_html
+        start = html.find("const EXAMPLE_QUERY = `")
+        end = html.find("`;", start)
+        if start < 0 or end < 0:
+            return html
+        return html[: start + len("const EXAMPLE_QUERY = `")] + _AUTH_HINT + html[end:]
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        db: Database = request.app.state.db
-        return Context(db=db, request=request if isinstance(request, Request) else None)
+        state = request.app.state
+        db: Database = state.db
+        principal: Principal | None = getattr(request.state, "principal", None)
+        return Context(
+            db=db,
+            request=request if isinstance(request, Request) else None,
+            authz=await resolve_scope(db, principal, state.pseudonymiser),
+            clock=state.clock,
+        )
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if _needs_credentials(response_data):
+            # Personal data asked for without a token: HTTP says so too (RFC 6750 §3).
+            response.status_code = Unauthenticated.status
+            response.headers["WWW-Authenticate"] = challenge()
+        return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: dict[str, Any] = {"data": result.data}
@@ -33,3 +78,13 @@ class GraphQLView(GraphQL[Context, None]):
         if extensions:
             data["extensions"] = extensions
         return data  # type: ignore[return-value]
+
+
+def _needs_credentials(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    results = response_data if isinstance(response_data, list) else [response_data]
+    for result in results:
+        for error in result.get("errors") or []:
+            extensions = error.get("extensions") if isinstance(error, dict) else None
+            if isinstance(extensions, dict) and extensions.get("code") == Unauthenticated.code:
+                return True
+    return False

@@ -1,4 +1,5 @@
-"""Reading HOKS plans (top-level columns; the document is read by the parts that need it)."""
+"""Reading HOKS plans within the caller's scope (top-level columns; the document is read by the
+parts that need it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.tables import Hoks
 
 
@@ -43,13 +45,19 @@ _COLUMNS = (
 )
 
 
-async def by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, HoksRecord]:
-    rows = await session.execute(select(*_COLUMNS).where(Hoks.id.in_(ids), Hoks.deleted_at.is_(None)))
+async def by_id(session: AsyncSession, ids: Sequence[int], scope: Scope) -> dict[int, HoksRecord]:
+    rows = await session.execute(
+        select(*_COLUMNS).where(Hoks.id.in_(ids), Hoks.deleted_at.is_(None), scope.hoks_visible())
+    )
     return {row.id: HoksRecord(*row) for row in rows}
 
 
-async def by_study_right(session: AsyncSession, study_right_oids: Sequence[str]) -> dict[str, HoksRecord]:
+async def by_study_right(
+    session: AsyncSession, study_right_oids: Sequence[str], scope: Scope
+) -> dict[str, HoksRecord]:
     rows = await session.execute(
-        select(*_COLUMNS).where(Hoks.study_right_oid.in_(study_right_oids), Hoks.deleted_at.is_(None))
+        select(*_COLUMNS).where(
+            Hoks.study_right_oid.in_(study_right_oids), Hoks.deleted_at.is_(None), scope.hoks_visible()
+        )
     )
     return {row.study_right_oid: HoksRecord(*row) for row in rows}

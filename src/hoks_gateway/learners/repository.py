@@ -1,4 +1,4 @@
-"""Reading learners and study rights."""
+"""Reading learners and study rights, always within the caller's scope."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.tables import Learner, StudyRight
 from hoks_gateway.graphql.loaders import group_by
 
@@ -34,6 +35,7 @@ class StudyRightRecord:
     planned_end_on: dt.date | None
     qualification_code: str | None
     qualification_name_fi: str | None
+    delivering_organisation_oid: str | None
 
 
 _LEARNER = (Learner.oid, Learner.first_names, Learner.calling_name, Learner.surname)
@@ -49,25 +51,32 @@ _STUDY_RIGHT = (
     StudyRight.planned_end_on,
     StudyRight.qualification_code,
     StudyRight.qualification_name_fi,
+    StudyRight.delivering_organisation_oid,
 )
 
 
-async def learners_by_oid(session: AsyncSession, oids: Sequence[str]) -> dict[str, LearnerRecord]:
-    rows = await session.execute(select(*_LEARNER).where(Learner.oid.in_(oids)))
+async def learners_by_oid(
+    session: AsyncSession, oids: Sequence[str], scope: Scope
+) -> dict[str, LearnerRecord]:
+    rows = await session.execute(select(*_LEARNER).where(Learner.oid.in_(oids), scope.learner_visible()))
     return {row.oid: LearnerRecord(*row) for row in rows}
 
 
-async def study_rights_by_oid(session: AsyncSession, oids: Sequence[str]) -> dict[str, StudyRightRecord]:
-    rows = await session.execute(select(*_STUDY_RIGHT).where(StudyRight.oid.in_(oids)))
-    return {row.oid: StudyRightRecord(*row) for row in rows}
+async def study_rights_by_oid(
+    session: AsyncSession, oids: Sequence[str], scope: Scope
+) -> dict[str, StudyRightRecord]:
+    rows = await session.execute(
+        select(*_STUDY_RIGHT).where(StudyRight.oid.in_(oids), scope.study_right_visible())
+    )
+    return {row.oid: StudyRightRecord(**row._asdict()) for row in rows}
 
 
 async def study_rights_of_learners(
-    session: AsyncSession, learner_oids: Sequence[str]
+    session: AsyncSession, learner_oids: Sequence[str], scope: Scope
 ) -> dict[str, list[StudyRightRecord]]:
     rows = await session.execute(
         select(*_STUDY_RIGHT)
-        .where(StudyRight.learner_oid.in_(learner_oids))
+        .where(StudyRight.learner_oid.in_(learner_oids), scope.study_right_visible())
         .order_by(StudyRight.started_on.desc(), StudyRight.oid)
     )
-    return group_by((StudyRightRecord(*row) for row in rows), lambda r: r.learner_oid)
+    return group_by((StudyRightRecord(**row._asdict()) for row in rows), lambda r: r.learner_oid)

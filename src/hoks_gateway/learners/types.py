@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
 from hoks_gateway.organisations.types import Organisation, load_organisation
@@ -46,6 +47,7 @@ class StudyRight:
     learner_oid: strawberry.Private[str]
     oppilaitos_oid: strawberry.Private[str]
     koulutustoimija_oid: strawberry.Private[str]
+    delivering_organisation_oid: strawberry.Private[str | None]
 
     @classmethod
     def from_record(cls, r: StudyRightRecord) -> StudyRight:
@@ -65,6 +67,7 @@ class StudyRight:
             learner_oid=r.learner_oid,
             oppilaitos_oid=r.oppilaitos_oid,
             koulutustoimija_oid=r.koulutustoimija_oid,
+            delivering_organisation_oid=r.delivering_organisation_oid,
         )
 
     @strawberry.field(description="Oppija: the learner holding this study right.")
@@ -79,6 +82,15 @@ class StudyRight:
     async def koulutustoimija(self, info: Info) -> Organisation | None:
         return await load_organisation(info, self.koulutustoimija_oid)
 
+    @strawberry.field(
+        description="Hankintakoulutuksen toteuttaja: the organisation delivering training that this "
+        "study right's oppilaitos procured (null when none). Its staff may read the study right and its HOKS."
+    )
+    async def delivering_organisation(self, info: Info) -> Organisation | None:
+        if self.delivering_organisation_oid is None:
+            return None
+        return await load_organisation(info, self.delivering_organisation_oid)
+
     @strawberry.field(description="HOKS: the plan made for this study right (at most one, ever).")
     async def hoks(self, info: Info) -> Annotated[Hoks, strawberry.lazy("hoks_gateway.hoks.types")] | None:
         from hoks_gateway.hoks.types import Hoks
@@ -87,31 +99,41 @@ class StudyRight:
         return None if record is None else Hoks.from_record(record)
 
 
-@strawberry.type(description="Oppija: a learner, identified by the oppijanumero.")
+@strawberry.type(
+    description="Oppija: a learner, identified by the oppijanumero. Analysts see a pseudonym "
+    "instead of the oppijanumero and no names."
+)
 class Learner:
-    oid: strawberry.ID = strawberry.field(description="Oppijanumero (oppija-OID, 1.2.246.562.24.x).")
-    first_names: str = strawberry.field(description="Etunimet.")
-    calling_name: str | None = strawberry.field(description="Kutsumanimi.")
-    surname: str = strawberry.field(description="Sukunimi.")
+    oid: strawberry.ID = strawberry.field(
+        description="Oppijanumero (oppija-OID, 1.2.246.562.24.x); for analysts a stable pseudonym."
+    )
+    first_names: str | None = strawberry.field(description="Etunimet (null for analysts).")
+    calling_name: str | None = strawberry.field(description="Kutsumanimi (null for analysts).")
+    surname: str | None = strawberry.field(description="Sukunimi (null for analysts).")
+    real_oid: strawberry.Private[str]
 
     @classmethod
-    def from_record(cls, r: LearnerRecord) -> Learner:
+    def from_record(cls, r: LearnerRecord, scope: Scope) -> Learner:
+        hidden = scope.pseudonymised
         return cls(
-            oid=strawberry.ID(r.oid),
-            first_names=r.first_names,
-            calling_name=r.calling_name,
-            surname=r.surname,
+            oid=strawberry.ID(scope.learner_oid_shown(r.oid)),
+            first_names=None if hidden else r.first_names,
+            calling_name=None if hidden else r.calling_name,
+            surname=None if hidden else r.surname,
+            real_oid=r.oid,
         )
 
-    @strawberry.field(description="Opiskeluoikeudet: the learner's study rights, newest first.")
+    @strawberry.field(
+        description="Opiskeluoikeudet: the learner's study rights visible to the caller, newest first."
+    )
     async def study_rights(self, info: Info) -> list[StudyRight]:
-        records = await info.context.loaders.study_rights_of_learner.load(str(self.oid))
+        records = await info.context.loaders.study_rights_of_learner.load(self.real_oid)
         return [StudyRight.from_record(r) for r in records]
 
 
 async def load_learner(info: Info, oid: str) -> Learner | None:
     record = await info.context.loaders.learner.load(oid)
-    return None if record is None else Learner.from_record(record)
+    return None if record is None else Learner.from_record(record, info.context.authz)
 
 
 async def load_study_right(info: Info, oid: str) -> StudyRight | None:

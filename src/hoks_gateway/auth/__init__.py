@@ -1,0 +1,1 @@
+"""Who is calling: principals, bearer tokens, service accounts and their lockout."""

@@ -1,0 +1,43 @@
+"""Bearer token -> Principal, once per request (the gateway's auth backend)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
+from hoks_gateway.auth.service_accounts import ServiceAccounts
+from hoks_gateway.auth.tokens import InvalidToken, TokenVerifier
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticator:
+    verifier: TokenVerifier
+    accounts: ServiceAccounts
+
+    async def principal(self, authorization: str | None) -> Principal | None:
+        """None for a caller without a bearer token; InvalidToken (401) or AccountLocked (423)."""
+        if not authorization:
+            return None
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() != "bearer":
+            # Basic credentials belong to POST /auth/token; elsewhere they identify nobody.
+            return None
+        token = credentials.strip()
+        if not token:
+            raise InvalidToken("The bearer token is empty.")
+        verified = await self.verifier.verify(token)
+        principal = verified.principal
+        if principal.kind is not PrincipalKind.SERVICE:
+            return principal
+        # A service account is checked on every request: locked or removed accounts stop at once,
+        # and privileges withdrawn since the token was issued are no longer honoured.
+        current = await self.accounts.check_token(principal.id, verified.issued_at)
+        return Principal(principal.kind, principal.id, _intersection(principal.privileges, current))
+
+
+def _intersection(
+    a: Mapping[str, frozenset[Privilege]], b: Mapping[str, frozenset[Privilege]]
+) -> dict[str, frozenset[Privilege]]:
+    both = {oid: a[oid] & b[oid] for oid in a.keys() & b.keys()}
+    return {oid: held for oid, held in both.items() if held}

@@ -1,0 +1,35 @@
+"""ASGI middleware: resolves the request's Principal before any route runs."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hoks_gateway.auth.authenticator import Authenticator
+from hoks_gateway.auth.responses import graphql_error_response
+from hoks_gateway.errors import AccountLocked, Unauthenticated
+
+
+class AuthenticationMiddleware:
+    """Sets `request.state.principal` (None when anonymous).
+
+    A presented token that fails verification is answered here with 401 (423 for a locked
+    service account): a caller who sent credentials must learn they were refused, not silently
+    get the anonymous view.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        authenticator: Authenticator = scope["app"].state.authenticator
+        try:
+            principal = await authenticator.principal(Headers(scope=scope).get("authorization"))
+        except (Unauthenticated, AccountLocked) as error:
+            await graphql_error_response(error)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)

@@ -1,0 +1,90 @@
+"""One access rule per root field: who may call it at all (ARCHITECTURE.md §6).
+
+The rule decides the principal *kind* (UNAUTHENTICATED, WRONG_AUTHENTICATION_TYPE); which rows
+the caller then sees is the scope's business, in SQL. Every Query and Mutation field must have a
+rule here: a field without one refuses everybody, and tests/authz fails until a rule is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.schema.name_converter import NameConverter
+from strawberry.types.base import get_object_definition
+from strawberry.types.field import StrawberryField
+
+from hoks_gateway.auth.principal import PrincipalKind
+from hoks_gateway.errors import Forbidden, Unauthenticated, WrongAuthenticationType
+
+ALL_KINDS = frozenset(PrincipalKind)
+ADMIN_ONLY = frozenset({PrincipalKind.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    kinds: frozenset[PrincipalKind]
+    """The principal kinds that may call the field."""
+    anonymous: bool = False
+    """Callable without a token (public data, e.g. organisations)."""
+
+
+RULES: Mapping[str, FieldRule] = {
+    "Query.organisation": FieldRule(ALL_KINDS, anonymous=True),
+    "Query.me": FieldRule(ALL_KINDS),
+    "Query.learner": FieldRule(ALL_KINDS),
+    "Query.studyRight": FieldRule(ALL_KINDS),
+    "Query.hoks": FieldRule(ALL_KINDS),
+    "Mutation.unlockServiceAccount": FieldRule(ADMIN_ONLY),
+}
+
+
+class EnforceRule(FieldExtension):
+    def __init__(self, coordinate: str, rule: FieldRule | None) -> None:
+        super().__init__()
+        self.coordinate = coordinate
+        self.rule = rule
+
+    def check(self, info: strawberry.Info) -> None:
+        if self.rule is None:
+            raise Forbidden(f"{self.coordinate} has no access rule yet; nobody may call it.")
+        principal = info.context.authz.principal
+        if principal is None:
+            if not self.rule.anonymous:
+                raise Unauthenticated("Sign in: this operation needs a bearer token.")
+            return
+        if principal.kind not in self.rule.kinds:
+            allowed = ", ".join(sorted(k.value for k in self.rule.kinds))
+            raise WrongAuthenticationType(
+                f"{self.coordinate} is for {allowed} principals, not {principal.kind.value}."
+            )
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        self.check(info)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: strawberry.Info, **kwargs: Any
+    ) -> Any:
+        self.check(info)
+        return await next_(source, info, **kwargs)
+
+
+def root_fields(*roots: type) -> dict[str, StrawberryField]:
+    """`Type.field` coordinate (GraphQL names) -> field, for the given root types."""
+    names = NameConverter()
+    found: dict[str, StrawberryField] = {}
+    for root in roots:
+        definition = get_object_definition(root, strict=True)
+        for f in definition.fields:
+            found[f"{definition.name}.{names.get_graphql_name(f)}"] = f
+    return found
+
+
+def enforce_rules(*roots: type) -> None:
+    """Attach each root field's rule; call before the schema is built."""
+    for coordinate, f in root_fields(*roots).items():
+        f.extensions.append(EnforceRule(coordinate, RULES.get(coordinate)))

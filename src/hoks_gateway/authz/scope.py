@@ -1,0 +1,128 @@
+"""The caller's scope, resolved once per request and applied in every repository's WHERE clause.
+
+A learner sees their own OID's records; staff and service accounts see the organisations at or
+below those they hold a privilege on (ehoks-backend.md §4.2), found in one statement through
+organisations.ancestor_oids and its GIN index; ADMIN and ANALYST see everything (analysts only
+pseudonymised). Rows outside the scope do not exist for the caller: "not found", never "forbidden".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, String, any_, exists, false, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from hoks_gateway.auth.principal import ORGANISATION_KINDS, Principal, PrincipalKind, Privilege
+from hoks_gateway.authz.pseudonyms import Pseudonymiser
+from hoks_gateway.db.sessions import Database
+from hoks_gateway.db.tables import Hoks, Learner, Organisation, StudyRight
+from hoks_gateway.errors import Forbidden
+
+_EVERYTHING = frozenset({PrincipalKind.ADMIN, PrincipalKind.ANALYST})
+
+
+def _oid_array(oids: Iterable[str]) -> ColumnElement[list[str]]:
+    # One array parameter (`= ANY($1)`), not one parameter per OID: the statement stays cacheable
+    # whatever the size of the caller's organisation tree.
+    return literal(sorted(oids), ARRAY(String(64)))
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    principal: Principal | None = None
+    reach: Mapping[Privilege, frozenset[str]] = field(default_factory=dict)
+    """Privilege -> organisation OIDs at or below one the principal holds it on."""
+    pseudonymiser: Pseudonymiser | None = None
+
+    @property
+    def kind(self) -> PrincipalKind | None:
+        return None if self.principal is None else self.principal.kind
+
+    @property
+    def everything(self) -> bool:
+        return self.kind in _EVERYTHING
+
+    @property
+    def own_learner_oid(self) -> str | None:
+        return self.principal.id if self.principal and self.kind is PrincipalKind.LEARNER else None
+
+    @property
+    def pseudonymised(self) -> bool:
+        return self.kind is PrincipalKind.ANALYST
+
+    def learner_oid_shown(self, oid: str) -> str:
+        """The learner OID as this caller may see it."""
+        if not self.pseudonymised:
+            return oid
+        if self.pseudonymiser is None:
+            # Fail closed: without the secret there is no safe pseudonym to show.
+            raise Forbidden("Analyst access is not configured on this server (HOKS_PSEUDONYM_SECRET).")
+        return self.pseudonymiser.learner_oid(oid)
+
+    def reachable(self, privilege: Privilege) -> frozenset[str]:
+        return self.reach.get(privilege, frozenset())
+
+    # --- SQL predicates: every repository query ANDs one of these into its WHERE ---------------
+
+    def study_right_visible(self) -> ColumnElement[bool]:
+        if self.everything:
+            return true()
+        if self.own_learner_oid is not None:
+            return StudyRight.learner_oid == self.own_learner_oid
+        if self.kind in ORGANISATION_KINDS:
+            readable = _oid_array(self.reachable(Privilege.READ))
+            own = StudyRight.oppilaitos_oid == any_(readable)
+            if self.kind is PrincipalKind.STAFF:
+                return or_(own, StudyRight.delivering_organisation_oid == any_(readable))
+            return own
+        return false()
+
+    def hoks_visible(self) -> ColumnElement[bool]:
+        if self.everything:
+            return true()
+        if self.own_learner_oid is not None:
+            return Hoks.learner_oid == self.own_learner_oid
+        if self.kind in ORGANISATION_KINDS:
+            readable = _oid_array(self.reachable(Privilege.READ))
+            own = Hoks.organisation_oid == any_(readable)
+            if self.kind is PrincipalKind.STAFF:
+                procured = select(StudyRight.oid).where(
+                    StudyRight.delivering_organisation_oid == any_(readable)
+                )
+                return or_(own, Hoks.study_right_oid.in_(procured))
+            return own
+        return false()
+
+    def learner_visible(self) -> ColumnElement[bool]:
+        if self.everything:
+            return true()
+        if self.own_learner_oid is not None:
+            return Learner.oid == self.own_learner_oid
+        if self.kind in ORGANISATION_KINDS:
+            return exists().where(StudyRight.learner_oid == Learner.oid, self.study_right_visible())
+        return false()
+
+
+async def resolve_scope(
+    db: Database, principal: Principal | None, pseudonymiser: Pseudonymiser | None
+) -> Scope:
+    """Principal -> Scope; one indexed statement for staff and service accounts, none otherwise."""
+    if principal is None or principal.kind not in ORGANISATION_KINDS or not principal.privileges:
+        return Scope(principal, {}, pseudonymiser)
+    held = _oid_array(principal.privileges)
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Organisation.oid, Organisation.ancestor_oids).where(
+                or_(Organisation.oid == any_(held), Organisation.ancestor_oids.overlap(held))
+            )
+        )
+        tree = [(oid, {oid, *ancestors}) for oid, ancestors in rows]
+    reach = {
+        privilege: frozenset(
+            oid for oid, lineage in tree if lineage & principal.organisations_with(privilege)
+        )
+        for privilege in Privilege
+    }
+    return Scope(principal, reach, pseudonymiser)
