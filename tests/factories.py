@@ -80,8 +80,16 @@ class Factory:
         )
         return oid
 
-    async def hoks(self, study_right: str, learner: str, oppilaitos: str, *, source: str = "TRANSFER") -> int:
-        document = {
+    async def hoks(
+        self,
+        study_right: str,
+        learner: str,
+        oppilaitos: str,
+        *,
+        source: str = "TRANSFER",
+        document: dict[str, Any] | None = None,
+    ) -> int:
+        document = document or {
             "oppija-oid": learner,
             "opiskeluoikeus-oid": study_right,
             "ensikertainen-hyvaksyminen": "2024-09-01",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.client import bearer, gateway, graphql
-from tests.factories import Factory
-
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.identifiers import OPH_ROOT_OID
+from tests.client import bearer, gateway, graphql
+from tests.factories import Factory
 
 TREE = """
 query($oid: ID!) {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import strawberry
 from aiodataloader import DataLoader
@@ -14,11 +16,14 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.loaders import many_loader, one_loader
 from hoks_gateway.hoks import repository as hoks_repo
+from hoks_gateway.hoks.document import HoksDocument
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.learners import repository as learners_repo
 from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
 from hoks_gateway.organisations import repository as organisations_repo
 from hoks_gateway.organisations.repository import OrganisationRecord
+
+FINLAND = ZoneInfo("Europe/Helsinki")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,7 @@ class Loaders:
     study_rights_of_learner: DataLoader[str, list[StudyRightRecord]]
     hoks: DataLoader[int, HoksRecord | None]
     hoks_of_study_right: DataLoader[str, HoksRecord | None]
+    hoks_document: DataLoader[int, HoksDocument | None]
 
     @classmethod
     def create(cls, db: Database, scope: Scope) -> Loaders:
@@ -44,6 +50,7 @@ class Loaders:
             ),
             hoks=one_loader(db, partial(hoks_repo.by_id, scope=scope)),
             hoks_of_study_right=one_loader(db, partial(hoks_repo.by_study_right, scope=scope)),
+            hoks_document=one_loader(db, partial(hoks_repo.documents_by_id, scope=scope)),
         )
 
 
@@ -58,6 +65,11 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.create(self.db, self.authz)
+
+    @property
+    def today(self) -> dt.date:
+        """Today in Finland: the date the eHOKS rules and views reason with."""
+        return self.clock().astimezone(FINLAND).date()
 
 
 Info = strawberry.Info[Context, None]

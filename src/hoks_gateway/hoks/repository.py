@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.tables import Hoks
+from hoks_gateway.hoks.document import HoksDocument, load_stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +62,13 @@ async def by_study_right(
         )
     )
     return {row.study_right_oid: HoksRecord(*row) for row in rows}
+
+
+async def documents_by_id(session: AsyncSession, ids: Sequence[int], scope: Scope) -> dict[int, HoksDocument]:
+    """The stored plans, parsed once per batch on the trusted path (no rules)."""
+    rows = await session.execute(
+        select(Hoks.id, Hoks.document).where(
+            Hoks.id.in_(ids), Hoks.deleted_at.is_(None), scope.hoks_visible()
+        )
+    )
+    return {row.id: load_stored(row.document) for row in rows}

@@ -1,0 +1,106 @@
+"""The plan's content in the graph: the document's fields on `Hoks`, and the eHOKS export.
+
+The document is read once per plan per request (one loader batch, parsed on the trusted path);
+every part below it resolves from that model with no further SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from pydantic import BaseModel
+from strawberry.types.field import StrawberryField
+
+from hoks_gateway.authz.scope import Scope
+from hoks_gateway.hoks import graphql_parts
+from hoks_gateway.hoks.document import HoksDocument, to_ehoks
+from hoks_gateway.hoks.repository import HoksRecord
+
+
+def _personal_data_hidden(info: strawberry.Info) -> bool:
+    hidden: bool = info.context.authz.pseudonymised
+    return hidden
+
+
+PARTS = graphql_parts.build(_personal_data_hidden, lambda info: info.context.today)
+
+# Document fields that Hoks already serves from its own columns or edges.
+_SERVED_ELSEWHERE = frozenset(
+    {
+        "id",
+        "eid",
+        "learner_oid",
+        "study_right_oid",
+        "first_approved_on",
+        "approved_at",
+        "deleted_at",
+        "manual_entry",
+    }
+)
+# A document field whose name would collide with a column's meaning gets a clearer one.
+_RENAMED = {"updated_at": "source_updated_at", "version": "source_version"}
+
+
+async def _document(root: Any, info: strawberry.Info) -> HoksDocument | None:
+    document: HoksDocument | None = await info.context.loaders.hoks_document.load(int(root.id))
+    return document
+
+
+def _content_field(name: str) -> StrawberryField:
+    info = HoksDocument.model_fields[name]
+    graphql, _ = PARTS.graphql_type(info.annotation, for_input=False)
+    is_list = getattr(graphql, "__origin__", None) is list
+    personal = name in graphql_parts.PERSONAL[HoksDocument]
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        document = await _document(root, info)
+        value = (
+            None
+            if document is None or (personal and _personal_data_hidden(info))
+            else getattr(document, name)
+        )
+        return (value or []) if is_list else value
+
+    resolve.__annotations__["return"] = graphql if is_list else graphql | None
+    description = info.description or name
+    field: StrawberryField = strawberry.field(
+        resolver=resolve,
+        name=None,
+        description=f"{description} Personal data." if personal else description,
+    )
+    return field
+
+
+def add_content_fields(cls: type) -> type:
+    """Class decorator (applied before @strawberry.type): one field per document field."""
+    for name in HoksDocument.model_fields:
+        if name not in _SERVED_ELSEWHERE:
+            setattr(cls, _RENAMED.get(name, name), _content_field(name))
+    return cls
+
+
+def _without_personal_data(model: BaseModel) -> BaseModel:
+    personal = graphql_parts.PERSONAL.get(type(model), frozenset())
+    updates: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if name in personal and value is not None:
+            updates[name] = None
+        elif isinstance(value, BaseModel):
+            updates[name] = _without_personal_data(value)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            updates[name] = [_without_personal_data(item) for item in value]
+    return model.model_copy(update=updates)
+
+
+def ehoks_export(record: HoksRecord, document: HoksDocument, scope: Scope) -> dict[str, Any]:
+    """The plan in the eHOKS transfer format, with the fields eHOKS itself fills on GET, as far
+    as the caller may see it (analysts: no personal data, pseudonymised learner OID)."""
+    if scope.pseudonymised:
+        document = _without_personal_data(document)  # type: ignore[assignment]
+    exported = to_ehoks(document)
+    if scope.pseudonymised and "oppija-oid" in exported:
+        exported["oppija-oid"] = scope.learner_oid_shown(record.learner_oid)
+    server_filled = {"id": record.id, "eid": str(record.eid), "manuaalisyotto": record.source == "MANUAL"}
+    return server_filled | exported

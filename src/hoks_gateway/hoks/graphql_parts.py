@@ -1,0 +1,203 @@
+"""GraphQL types for every part of a HOKS, derived from the document model.
+
+The pydantic model (hoks/document/model.py) is the one description of a HOKS; writing the same
+forty types again by hand for GraphQL would let the two drift. Each model class becomes an output
+type of the same name (resolved straight from the stored model, no SQL per part) and an input
+type `<Name>Input` for transfers, carrying the model's descriptions, which name the eHOKS terms.
+
+Personal data inside a plan (the learner's contact data, names and contact data of instructors,
+representatives and assessors) is nullable in the graph and hidden from principals who may not
+see it (analysts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import strawberry
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from strawberry.types.field import StrawberryField
+
+from hoks_gateway.hoks.document import model as m
+from hoks_gateway.hoks.document.status import PartStatus, part_status
+
+GraphQLPartStatus = strawberry.enum(
+    PartStatus, description="Tila: where a competence to acquire stands, as the eHOKS views show it."
+)
+
+# Fields whose values identify or contact a person.
+PERSONAL: dict[type[BaseModel], frozenset[str]] = {
+    m.HoksDocument: frozenset({"email", "phone"}),
+    m.WorkplaceInstructor: frozenset({"name", "email", "phone"}),
+    m.InstitutionRepresentative: frozenset({"name"}),
+    m.ProviderAssessor: frozenset({"name"}),
+    m.WorkingLifeAssessor: frozenset({"name"}),
+}
+
+# Filled by the server, never sent in a transfer.
+SERVER_FILLED = frozenset({"id", "eid", "module_id", "manual_entry", "deleted_at"})
+
+# Parts whose status the views show (a common unit's status lives on its osa-alueet).
+WITH_STATUS: tuple[type[BaseModel], ...] = (
+    m.VocationalUnitToAcquire,
+    m.LocalUnitToAcquire,
+    m.CommonUnitAreaToAcquire,
+    m.TuvaCoursePart,
+)
+
+_SCALARS: dict[Any, Any] = {
+    str: str,
+    int: int,
+    float: float,
+    bool: bool,
+    dt.date: dt.date,
+    dt.datetime: dt.datetime,
+    uuid.UUID: uuid.UUID,
+}
+
+PersonalDataHidden = Callable[[strawberry.Info], bool]
+Today = Callable[[strawberry.Info], dt.date]
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """The annotation without Annotated metadata, and whether None is allowed."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        members = get_args(annotation)
+        present = [a for a in members if a is not type(None)]
+        optional = len(present) < len(members)
+        if len(present) == 1:
+            inner, inner_optional = _unwrap(present[0])
+            return inner, optional or inner_optional
+        if set(present) <= {int, float}:
+            return float, optional
+    return annotation, False
+
+
+class _Builder:
+    """Builds (and remembers) one output and one input type per model class."""
+
+    def __init__(self, personal_data_hidden: PersonalDataHidden, today: Today) -> None:
+        self._hidden = personal_data_hidden
+        self._today = today
+        self._outputs: dict[type[BaseModel], Any] = {}
+        self._inputs: dict[type[BaseModel], Any] = {}
+
+    def graphql_type(self, annotation: Any, *, for_input: bool) -> tuple[Any, bool]:
+        core, optional = _unwrap(annotation)
+        if get_origin(core) is list:
+            item, _ = self.graphql_type(get_args(core)[0], for_input=for_input)
+            return list[item], optional  # type: ignore[valid-type]
+        if isinstance(core, type) and issubclass(core, BaseModel):
+            return (self.input(core) if for_input else self.output(core)), optional
+        if core in _SCALARS:
+            return _SCALARS[core], optional
+        raise TypeError(f"no GraphQL type for {annotation!r}")
+
+    def output(self, model: type[BaseModel]) -> Any:
+        if model not in self._outputs:
+            annotations: dict[str, Any] = {}
+            namespace: dict[str, Any] = {"__annotations__": annotations, "__doc__": model.__doc__}
+            personal = PERSONAL.get(model, frozenset())
+            for name, info in model.model_fields.items():
+                graphql, optional = self.graphql_type(info.annotation, for_input=False)
+                if name in personal:
+                    namespace[name] = self._personal_field(name, graphql, info)
+                    continue
+                annotations[name] = graphql | None if optional else graphql
+                namespace[name] = strawberry.field(description=info.description)
+            if model in WITH_STATUS:
+                namespace["status"] = self._status_field()
+            cls = type(model.__name__, (), namespace)
+            self._outputs[model] = strawberry.type(cls, description=_describe(model))
+        return self._outputs[model]
+
+    def input(self, model: type[BaseModel]) -> Any:
+        if model not in self._inputs:
+            annotations: dict[str, Any] = {}
+            namespace: dict[str, Any] = {"__annotations__": annotations}
+            # Required fields first: dataclass fields without a default must precede the rest.
+            fields = sorted(model.model_fields.items(), key=lambda item: not item[1].is_required())
+            for name, info in fields:
+                if name in SERVER_FILLED:
+                    continue
+                graphql, optional = self.graphql_type(info.annotation, for_input=True)
+                if optional or not info.is_required():
+                    annotations[name] = graphql | None
+                    namespace[name] = strawberry.field(default=None, description=info.description)
+                else:
+                    annotations[name] = graphql
+                    namespace[name] = strawberry.field(description=info.description)
+            cls = type(f"{model.__name__}Input", (), namespace)
+            self._inputs[model] = strawberry.input(cls, description=_describe(model))
+        return self._inputs[model]
+
+    def _personal_field(self, name: str, graphql: Any, info: FieldInfo) -> StrawberryField:
+        hidden = self._hidden
+
+        def resolve(root: Any, info: strawberry.Info) -> Any:
+            return None if hidden(info) else getattr(root, name)
+
+        resolve.__annotations__["return"] = graphql | None
+        field: StrawberryField = strawberry.field(
+            resolver=resolve, description=f"{info.description} Personal data."
+        )
+        return field
+
+    def _status_field(self) -> StrawberryField:
+        today = self._today
+
+        def status(root: Any, info: strawberry.Info) -> Any:
+            return part_status(root, today(info))
+
+        status.__annotations__["return"] = GraphQLPartStatus
+        field: StrawberryField = strawberry.field(
+            resolver=status,
+            description="Tila: planned, scheduled or completed, computed from the part's dates as the "
+            "eHOKS views do (a demonstration counts as over 14 days after it ended).",
+        )
+        return field
+
+
+def _describe(model: type[BaseModel]) -> str:
+    return " ".join((model.__doc__ or model.__name__).split())
+
+
+def to_ehoks(value: Any, model: type[BaseModel]) -> dict[str, Any]:
+    """A generated input object as an eHOKS document (aliases as keys), for parse_ehoks."""
+    document: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        field_value = getattr(value, name, None)
+        if field_value is None or field_value is strawberry.UNSET:
+            continue
+        document[info.alias or name] = _ehoks_value(field_value, info.annotation)
+    return document
+
+
+def _ehoks_value(value: Any, annotation: Any) -> Any:
+    core, _ = _unwrap(annotation)
+    if isinstance(value, list):
+        item = get_args(core)[0] if get_origin(core) is list else Any
+        return [_ehoks_value(v, item) for v in value]
+    if isinstance(core, type) and issubclass(core, BaseModel):
+        return to_ehoks(value, core)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date | uuid.UUID):
+        return str(value)
+    return value
+
+
+def build(personal_data_hidden: PersonalDataHidden, today: Today) -> _Builder:
+    return _Builder(personal_data_hidden, today)
+
+
+__all__ = ["PERSONAL", "SERVER_FILLED", "GraphQLPartStatus", "build", "to_ehoks", "typing"]
