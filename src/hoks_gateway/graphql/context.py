@@ -11,10 +11,11 @@ import strawberry
 from aiodataloader import DataLoader
 from starlette.requests import Request
 
+from hoks_gateway.audit.events import AuditTrail
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.sessions import Database
-from hoks_gateway.graphql.loaders import many_loader, one_loader
+from hoks_gateway.graphql.loaders import audited, many_loader, one_loader
 from hoks_gateway.hoks import repository as hoks_repo
 from hoks_gateway.hoks.document import HoksDocument
 from hoks_gateway.hoks.repository import HoksRecord
@@ -38,18 +39,32 @@ class Loaders:
     hoks_document: DataLoader[int, HoksDocument | None]
 
     @classmethod
-    def create(cls, db: Database, scope: Scope) -> Loaders:
-        # Organisation data is public; every loader of personal data is bound to the scope.
+    def create(cls, db: Database, scope: Scope, trail: AuditTrail) -> Loaders:
+        # Organisation data is public; every loader of personal data is bound to the scope, and
+        # what it returns goes into the request's audit trail.
+        def learners(record: LearnerRecord) -> None:
+            trail.learner(record.oid)
+
+        def study_rights(record: StudyRightRecord) -> None:
+            trail.learner(record.learner_oid, record.oppilaitos_oid)
+
+        def plans(record: HoksRecord) -> None:
+            trail.hoks(record.id, record.learner_oid, record.organisation_oid)
+
         return cls(
             organisation=one_loader(db, organisations_repo.by_oid),
             organisation_children=many_loader(db, organisations_repo.children_of),
-            learner=one_loader(db, partial(learners_repo.learners_by_oid, scope=scope)),
-            study_right=one_loader(db, partial(learners_repo.study_rights_by_oid, scope=scope)),
-            study_rights_of_learner=many_loader(
-                db, partial(learners_repo.study_rights_of_learners, scope=scope)
+            learner=one_loader(db, audited(partial(learners_repo.learners_by_oid, scope=scope), learners)),
+            study_right=one_loader(
+                db, audited(partial(learners_repo.study_rights_by_oid, scope=scope), study_rights)
             ),
-            hoks=one_loader(db, partial(hoks_repo.by_id, scope=scope)),
-            hoks_of_study_right=one_loader(db, partial(hoks_repo.by_study_right, scope=scope)),
+            study_rights_of_learner=many_loader(
+                db, audited(partial(learners_repo.study_rights_of_learners, scope=scope), study_rights)
+            ),
+            hoks=one_loader(db, audited(partial(hoks_repo.by_id, scope=scope), plans)),
+            hoks_of_study_right=one_loader(
+                db, audited(partial(hoks_repo.by_study_right, scope=scope), plans)
+            ),
             hoks_document=one_loader(db, partial(hoks_repo.documents_by_id, scope=scope)),
         )
 
@@ -61,10 +76,12 @@ class Context:
     authz: Scope = field(default_factory=Scope)
     """Who is calling and what they may see; an empty Scope is an anonymous caller."""
     clock: Clock = system_clock
+    request_id: str | None = None
+    audit: AuditTrail = field(default_factory=AuditTrail)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders.create(self.db, self.authz)
+        self.loaders = Loaders.create(self.db, self.authz, self.audit)
 
     @property
     def today(self) -> dt.date:

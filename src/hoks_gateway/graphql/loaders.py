@@ -8,7 +8,7 @@ read session: sibling resolvers run concurrently and must not share one.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,19 @@ def many_loader(db: Database, fetch: Fetch[K, list[V]]) -> DataLoader[K, list[V]
         return [found.get(key, []) for key in keys]
 
     return DataLoader(batch)
+
+
+def audited(fetch: Fetch[K, V], mark: Callable[[Any], None]) -> Fetch[K, V]:
+    """`fetch`, reporting every record it returns to `mark` (one-to-one or one-to-many)."""
+
+    async def run(session: AsyncSession, keys: Sequence[K]) -> Mapping[K, V]:
+        found = await fetch(session, keys)
+        for value in found.values():
+            for record in value if isinstance(value, list) else (value,):
+                mark(record)
+        return found
+
+    return run
 
 
 def group_by(rows: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:

@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
+from hoks_gateway.audit.extension import AuditReads
 from hoks_gateway.auth.mutations import unlock_service_account
 from hoks_gateway.auth.types import ServiceAccount, Viewer, viewer
 from hoks_gateway.authz.rules import enforce_rules
@@ -60,7 +61,7 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     enforce_rules(Query, Mutation)
-    return GatewaySchema(query=Query, mutation=Mutation)
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=[AuditReads])
 
 
 schema = build_schema()

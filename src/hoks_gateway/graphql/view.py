@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -55,6 +57,7 @@ class GraphQLView(GraphQL[Context, None]):
             request=request if isinstance(request, Request) else None,
             authz=await resolve_scope(db, principal, state.pseudonymiser),
             clock=state.clock,
+            request_id=request_id(request),
         )
 
     def create_response(
@@ -78,6 +81,15 @@ class GraphQLView(GraphQL[Context, None]):
         if extensions:
             data["extensions"] = extensions
         return data  # type: ignore[return-value]
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_id(request: Request | WebSocket) -> str:
+    """The caller's X-Request-Id when it is a sane token (so logs correlate), else a fresh one."""
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
 def _needs_credentials(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:

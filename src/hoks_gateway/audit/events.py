@@ -1,0 +1,85 @@
+"""Writing audit events.
+
+Writes record their event inside their own transaction, so a write and its audit row commit or
+roll back together. Reads collect the learners and plans a request touched (AuditTrail) and write
+them in one statement when the request has been answered; if that fails, the request fails
+rather than leave a read unrecorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoks_gateway.auth.principal import Principal
+from hoks_gateway.db.tables import AuditEvent as AuditEventRow
+
+
+class Outcome(StrEnum):
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    operation: str
+    """What was done: a GraphQL operation (e.g. `read`, `createHoks`) or a CLI command."""
+    outcome: Outcome = Outcome.SUCCESS
+    target_learner_oid: str | None = None
+    target_hoks_id: int | None = None
+    organisation_oid: str | None = None
+    """The organisation whose data it was (the plan's or study right's oppilaitos), so a learner
+    can see which organisation's users read their data."""
+
+
+async def record(
+    session: AsyncSession,
+    principal: Principal | None,
+    events: Iterable[AuditEvent],
+    *,
+    request_id: str | None = None,
+) -> None:
+    """Insert the events in one statement within the session's transaction."""
+    rows = [
+        {
+            "request_id": request_id,
+            "principal_kind": principal.kind.value if principal else "ANONYMOUS",
+            "principal_id": principal.id if principal else "",
+            "organisation_oid": event.organisation_oid,
+            "operation": event.operation,
+            "outcome": event.outcome.value,
+            "target_learner_oid": event.target_learner_oid,
+            "target_hoks_id": event.target_hoks_id,
+        }
+        for event in events
+    ]
+    if rows:
+        await session.execute(insert(AuditEventRow), rows)
+
+
+@dataclass(slots=True)
+class AuditTrail:
+    """What personal data one request read; filled by the loaders, written once at the end."""
+
+    operation: str = "read"
+    _seen: dict[tuple[str | None, int | None], str | None] = field(default_factory=dict)
+
+    def learner(self, learner_oid: str, organisation_oid: str | None = None) -> None:
+        self._seen.setdefault((learner_oid, None), organisation_oid)
+
+    def hoks(self, hoks_id: int, learner_oid: str, organisation_oid: str) -> None:
+        self._seen[(learner_oid, hoks_id)] = organisation_oid
+        # The plan's read covers the learner's: one event per plan is enough.
+        self._seen.pop((learner_oid, None), None)
+
+    def events(self) -> list[AuditEvent]:
+        covered = {learner for (learner, plan) in self._seen if plan is not None}
+        return [
+            AuditEvent(self.operation, Outcome.SUCCESS, learner, plan, organisation)
+            for (learner, plan), organisation in self._seen.items()
+            if plan is not None or learner not in covered
+        ]

@@ -1,0 +1,25 @@
+"""Writes the audit trail of each GraphQL request once it has been executed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from strawberry.extensions import SchemaExtension
+
+from hoks_gateway.audit.events import record
+
+
+class AuditReads(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        trail = getattr(context, "audit", None)
+        if trail is None:
+            return
+        if self.execution_context.operation_name:
+            trail.operation = self.execution_context.operation_name
+        events = trail.events()
+        if not events:
+            return
+        async with context.db.write() as session:
+            await record(session, context.authz.principal, events, request_id=context.request_id)
