@@ -1,0 +1,93 @@
+"""Bulk loading into PostgreSQL: COPY for the rows, set-based SQL for what can be derived.
+
+Everything happens in the caller's transaction, so a seed either lands whole or leaves the
+database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from hoks_gateway.db.urls import redacted
+from hoks_gateway.errors import ConfigurationError
+from hoks_gateway.seed.plans import HoksRow, RevisionAuthor
+
+SEEDED_TABLES = ("organisations", "learners", "study_rights", "hoks")
+
+
+async def claim_empty_database(conn: asyncpg.Connection, url: str) -> None:
+    """Fail unless the seeded tables are empty, and keep them so until the transaction ends.
+
+    A second data set on top of a first would either collide on keys half-way or mix two
+    unrelated worlds; refusing up front is clearer than either.
+    """
+    try:
+        # A concurrent seed waits here, then finds the first one's rows and refuses.
+        await conn.execute("LOCK TABLE organisations, learners, study_rights, hoks IN EXCLUSIVE MODE")
+    except asyncpg.UndefinedTableError as exc:
+        raise ConfigurationError(
+            f"the database at {redacted(url)} has no HOKS tables: run `hoks-gateway migrate` first"
+        ) from exc
+    found = await conn.fetchrow(
+        "SELECT EXISTS (SELECT FROM organisations), EXISTS (SELECT FROM learners),"
+        " EXISTS (SELECT FROM study_rights), EXISTS (SELECT FROM hoks)"
+    )
+    filled = [table for table, has_rows in zip(SEEDED_TABLES, found, strict=True) if has_rows]
+    if filled:
+        raise ConfigurationError(
+            f"the database at {redacted(url)} already has data ({', '.join(filled)}): seed only into an "
+            "empty database (create a new one and run `hoks-gateway migrate`, then seed)"
+        )
+
+
+async def tune_for_bulk_load(conn: asyncpg.Connection) -> None:
+    # lz4 compresses the large documents several times faster than the default pglz, and
+    # readers decompress either transparently; it lasts only for this transaction.
+    available = await conn.fetchval(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = $1", "default_toast_compression"
+    )
+    if available:
+        await conn.execute("SET LOCAL default_toast_compression = 'lz4'")
+    await conn.execute(
+        "CREATE TEMPORARY TABLE seed_revision_authors "
+        "(hoks_id bigint PRIMARY KEY, principal_kind text, principal_id text) ON COMMIT DROP"
+    )
+
+
+async def copy_rows(
+    conn: asyncpg.Connection, table: str, rows: Sequence[tuple[Any, ...]], columns: Sequence[str]
+) -> None:
+    if rows:
+        await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+
+
+async def copy_plans(
+    conn: asyncpg.Connection, rows: Sequence[HoksRow], authors: Sequence[RevisionAuthor]
+) -> None:
+    """The plans, then their first revisions copied from them inside the server: sending and
+    parsing every document twice would double the slowest part of the load."""
+    await copy_rows(conn, "hoks", rows, HoksRow._fields)
+    await copy_rows(conn, "seed_revision_authors", authors, RevisionAuthor._fields)
+    await conn.execute(
+        "INSERT INTO hoks_revisions (hoks_id, number, at, principal_kind, principal_id, organisation_oid,"
+        " operation, source, document, changed_paths)"
+        " SELECT h.id, 1, h.created_at, a.principal_kind, a.principal_id, h.organisation_oid,"
+        " 'CREATE', h.source, h.document, '{}'"
+        " FROM seed_revision_authors a JOIN hoks h ON h.id = a.hoks_id"
+    )
+    await conn.execute("TRUNCATE seed_revision_authors")
+
+
+async def continue_ids_after(conn: asyncpg.Connection, last_hoks_id: int) -> None:
+    """Plans were loaded with explicit ids; the next plan the gateway stores follows them."""
+    if last_hoks_id:
+        await conn.execute("SELECT setval(pg_get_serial_sequence('hoks', 'id'), $1)", last_hoks_id)
+
+
+async def analyze(conn: asyncpg.Connection) -> None:
+    # Fresh tables have no statistics until autovacuum notices them; the first queries of a
+    # demo should not be planned blind.
+    await conn.execute("ANALYZE organisations, learners, study_rights, hoks, hoks_revisions")
