@@ -7,13 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.auth.helpers import MovableClock, error_codes, mint, post_graphql, running, settings_for
-from tests.factories import Factory
 
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.auth.service_accounts import ServiceAccounts
 from hoks_gateway.cli import main
 from hoks_gateway.db.sessions import Database
+from tests.auth.helpers import MovableClock, error_codes, mint, post_graphql, running, settings_for
+from tests.factories import Factory
 
 SECRET = "correct horse battery staple"
 UNLOCK = (

@@ -11,6 +11,10 @@ from pathlib import Path
 import httpx
 from joserfc.jwk import ECKey
 from sqlalchemy import text
+
+from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
+from hoks_gateway.auth.service_accounts import ServiceAccounts
+from hoks_gateway.db.sessions import Database
 from tests.auth.helpers import (
     MovableClock,
     bearer,
@@ -22,10 +26,6 @@ from tests.auth.helpers import (
     write_key,
 )
 from tests.factories import Factory
-
-from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
-from hoks_gateway.auth.service_accounts import ServiceAccounts
-from hoks_gateway.db.sessions import Database
 
 ME = "{ me { kind oid privileges { organisationOid privileges } } }"
 STAFF = Principal(PrincipalKind.STAFF, "1.2.246.562.24.92634157188")

@@ -7,13 +7,13 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from tests.auth.helpers import MovableClock, running, settings_for, write_key
-from tests.authz.world import World, build_world
 
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.urls import with_database
 from hoks_gateway.settings import Settings
+from tests.auth.helpers import MovableClock, running, settings_for, write_key
+from tests.authz.world import World, build_world
 
 
 @pytest.fixture(scope="session")

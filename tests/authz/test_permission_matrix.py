@@ -15,14 +15,14 @@ from typing import Any
 import graphql
 import httpx
 import pytest
-from tests.auth.helpers import error_codes, mint, post_graphql
-from tests.authz.world import SERVICE_ID, Plan, World
 
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import PrincipalKind
 from hoks_gateway.authz.rules import RULES
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.settings import Settings
+from tests.auth.helpers import error_codes, mint, post_graphql
+from tests.authz.world import SERVICE_ID, Plan, World
 
 
 class Target(Enum):

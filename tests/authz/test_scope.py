@@ -6,8 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.auth.helpers import mint, post_graphql
-from tests.authz.world import World
 
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
@@ -15,6 +13,8 @@ from hoks_gateway.authz.policy import require_privilege
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.errors import Forbidden, NoAccessToStudyRight
 from hoks_gateway.settings import Settings
+from tests.auth.helpers import mint, post_graphql
+from tests.authz.world import World
 
 LEARNER = """
 query($oid: ID!) {

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from tests.factories import Factory
 
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.auth.service_accounts import ServiceAccounts
 from hoks_gateway.db.sessions import Database
+from tests.factories import Factory
 
 SERVICE_ID = "sis-a"
 STAFF_OID = "1.2.246.562.24.92634157188"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import cast
 from enum import Enum
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
