@@ -12,9 +12,10 @@ from hoks_gateway.auth.principal import Principal, PrincipalKind
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.hoks.document import StudyRightFacts, parse_ehoks, to_storage
 from tests.client import bearer, gateway, graphql
+from tests.corpus import corpus_dir
 from tests.factories import Factory
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ehoks" / "valid"
+CORPUS = corpus_dir()
 
 PLAN = """
 query($id: ID!) {

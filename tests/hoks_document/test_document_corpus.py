@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,9 @@ from hoks_gateway.hoks.document import (
     to_ehoks,
     to_storage,
 )
+from tests.corpus import corpus_dir
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ehoks" / "valid"
+CORPUS = corpus_dir()
 TODAY = dt.date(2026, 11, 28)
 TRANSFERABLE = [
     "hoksit.json",

@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +23,9 @@ from hoks_gateway.hoks.document import (
     StudyRightFacts,
     parse_ehoks,
 )
+from tests.corpus import corpus_dir
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ehoks" / "valid"
+CORPUS = corpus_dir()
 TODAY = dt.date(2026, 11, 28)
 VOCATIONAL = StudyRightFacts(
     oid="1.2.246.562.15.76811932029",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,9 @@ import pytest
 from hoks_gateway.hoks.document import PartStatus, load_stored, progress
 from hoks_gateway.hoks.document.model import TuvaCoursePart, VocationalUnitToAcquire
 from hoks_gateway.hoks.document.status import part_status
+from tests.corpus import corpus_dir
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ehoks" / "valid"
+CORPUS = corpus_dir()
 TODAY = dt.date(2026, 11, 28)
 CUTOFF = TODAY - dt.timedelta(days=14)
 

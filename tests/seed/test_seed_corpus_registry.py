@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hoks_gateway.identifiers import is_learner_oid, is_study_right_oid
 from hoks_gateway.seed import corpus_registry
+from tests.corpus import corpus_dir
 
 
 @pytest.fixture(scope="module")
-def corpus(repo_root: Path) -> dict[str, Any]:
-    directory = repo_root.parent / "shared" / "corpus" / "ehoks" / "valid"
-    if not directory.is_dir():
-        pytest.skip(f"the eHOKS corpus is not at {directory}")
+def corpus() -> dict[str, Any]:
+    directory = corpus_dir()
     return {
         path.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.json"))
     }

@@ -10,7 +10,6 @@ import json
 import re
 import statistics
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from hoks_gateway.seed import corpus_registry
 from hoks_gateway.seed.dataset import Dataset, Sizes
 from hoks_gateway.seed.population import StudyRightRow
 from hoks_gateway.seed.timeline import AS_OF
+from tests.corpus import corpus_dir
 
 CODE_PATTERNS = {
     "tutkinnon-osa-koodi-uri": r"tutkinnonosat_\d+",
@@ -202,10 +202,8 @@ def test_the_registry_is_mostly_present_learners(generated: Generated) -> None:
         assert dt.date(2017, 1, 1) <= sr.started_on < AS_OF
 
 
-def test_generated_documents_use_only_keys_of_the_real_format(generated: Generated, repo_root: Path) -> None:
-    directory = repo_root.parent / "shared" / "corpus" / "ehoks" / "valid"
-    if not directory.is_dir():
-        pytest.skip(f"the eHOKS corpus is not at {directory}")
+def test_generated_documents_use_only_keys_of_the_real_format(generated: Generated) -> None:
+    directory = corpus_dir()
     corpus_keys = {
         key
         for path in directory.glob("*.json")
