@@ -30,7 +30,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: lint
+# The GraphQL-over-HTTP audit (tests/conformance) runs graphql-http under node.
+AUDIT_DEPS := tests/conformance/node_modules/.package-lock.json
+$(AUDIT_DEPS): tests/conformance/package-lock.json
+	cd tests/conformance && npm ci --no-audit --no-fund --silent
+
+test: lint $(AUDIT_DEPS)
 	$(BIN)/pytest
 
 schema: $(INSTALLED)

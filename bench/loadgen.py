@@ -16,6 +16,7 @@ import httpx
 
 Body = dict[str, Any]
 MakeBody = Callable[[int], Body]
+MakeHeaders = Callable[[int], dict[str, str]]
 
 
 @dataclass
@@ -48,9 +49,10 @@ async def run(
     *,
     requests: int,
     concurrency: int,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str] | MakeHeaders | None = None,
     max_seconds: float = 120.0,
 ) -> Result:
+    """`headers` may vary per request (e.g. each learner's own token)."""
     result = Result(name)
     counter = iter(range(requests))
     deadline = time.perf_counter() + max_seconds
@@ -60,7 +62,8 @@ async def run(
             if time.perf_counter() > deadline:
                 return
             started = time.perf_counter()
-            response = await http.post(url, json=make_body(i), headers=headers)
+            sent = headers(i) if callable(headers) else headers
+            response = await http.post(url, json=make_body(i), headers=sent)
             result.latencies_s.append(time.perf_counter() - started)
             body = response.json()
             if response.status_code != 200 or body.get("errors"):

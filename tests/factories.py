@@ -64,19 +64,31 @@ class Factory:
         return oid
 
     async def study_right(
-        self, learner: str, koulutustoimija: str, oppilaitos: str, *, kind: str = "VOCATIONAL"
+        self,
+        learner: str,
+        koulutustoimija: str,
+        oppilaitos: str,
+        *,
+        kind: str = "VOCATIONAL",
+        status: str = "lasna",
+        started_on: dt.date = dt.date(2024, 8, 1),
+        ended_on: dt.date | None = None,
+        qualification: str = "Liiketoiminnan perustutkinto",
     ) -> str:
         oid = make_oid(15, self.rng)
         await self._run(
             "INSERT INTO study_rights (oid, learner_oid, oppilaitos_oid, koulutustoimija_oid, kind, status, "
-            "started_on, qualification_code, qualification_name_fi) "
-            "VALUES (:oid, :l, :o, :k, :kind, 'lasna', :start, '351101', 'Liiketoiminnan perustutkinto')",
+            "started_on, ended_on, qualification_code, qualification_name_fi) "
+            "VALUES (:oid, :l, :o, :k, :kind, :status, :start, :end, '351101', :q)",
             oid=oid,
             l=learner,
             o=oppilaitos,
             k=koulutustoimija,
             kind=kind,
-            start=dt.date(2024, 8, 1),
+            status=status,
+            start=started_on,
+            end=ended_on,
+            q=qualification,
         )
         return oid
 
@@ -88,6 +100,8 @@ class Factory:
         *,
         source: str = "TRANSFER",
         document: dict[str, Any] | None = None,
+        first_approved_on: dt.date = dt.date(2024, 9, 1),
+        approved_at: dt.datetime | None = None,
     ) -> int:
         document = document or {
             "oppija-oid": learner,
@@ -99,13 +113,15 @@ class Factory:
             result = await session.execute(
                 text(
                     "INSERT INTO hoks (study_right_oid, learner_oid, organisation_oid, first_approved_on, "
-                    "source, document) VALUES (:sr, :l, :o, :d, :src, CAST(:doc AS jsonb)) RETURNING id"
+                    "approved_at, source, document) "
+                    "VALUES (:sr, :l, :o, :d, :at, :src, CAST(:doc AS jsonb)) RETURNING id"
                 ),
                 {
                     "sr": study_right,
                     "l": learner,
                     "o": oppilaitos,
-                    "d": dt.date(2024, 9, 1),
+                    "d": first_approved_on,
+                    "at": approved_at,
                     "src": source,
                     "doc": json.dumps(document),
                 },

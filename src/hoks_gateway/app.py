@@ -22,8 +22,13 @@ from hoks_gateway.auth.token_endpoint import token_endpoint
 from hoks_gateway.authz.pseudonyms import pseudonymiser_for
 from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
+from hoks_gateway.graphql.http import GraphQLHTTP, MaskUnexpectedErrors
+from hoks_gateway.graphql.limits import Limits
 from hoks_gateway.graphql.schema import schema
+from hoks_gateway.graphql.trusted_documents import TrustedDocuments
 from hoks_gateway.graphql.view import GraphQLView
+from hoks_gateway.ratelimit.limiter import RateLimiter
+from hoks_gateway.ratelimit.middleware import RateLimitMiddleware
 from hoks_gateway.settings import Settings
 
 
@@ -74,8 +79,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             connect_timeout_s=settings.db_connect_timeout_s,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
         )
         app.state.db = db
+        app.state.rate_limiter = RateLimiter(db, clock, settings.rate_limit_window_s)
+        app.state.trusted_documents = TrustedDocuments(db, clock)
         app.state.authenticator = Authenticator(
             verifier, ServiceAccounts(db, clock, lockout_policy(settings))
         )
@@ -87,18 +95,21 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     graphql = GraphQLView(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", GraphQLHTTP(graphql, max_body_bytes=settings.max_body_bytes)),
             Route("/auth/token", token_endpoint, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
         middleware=[
+            Middleware(MaskUnexpectedErrors),
             *([Middleware(MetricsMiddleware)] if settings.debug_metrics else []),
             Middleware(AuthenticationMiddleware),
+            Middleware(RateLimitMiddleware, settings=settings),
         ],
     )
     app.state.settings = settings
+    app.state.limits = Limits.from_settings(settings)
     app.state.clock = clock
     app.state.token_issuer = token_issuer(settings, clock, signing_key)
     app.state.pseudonymiser = pseudonymiser_for(settings)

@@ -24,6 +24,9 @@ from hoks_gateway.db.migrate import current_revision, head_revision, upgrade
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.urls import redacted
 from hoks_gateway.errors import ConfigurationError, GatewayError
+from hoks_gateway.graphql import documents_cli as document_commands
+from hoks_gateway.hoks import cli as hoks_commands
+from hoks_gateway.learners import cli as learner_commands
 from hoks_gateway.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -311,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
     seed.set_defaults(handler=_seed)
     _add_auth_commands(commands)
+    hoks_commands.register(commands)
+    learner_commands.register(commands)
+    document_commands.register(commands)
     return parser
 
 

@@ -57,6 +57,27 @@ class WrongAuthenticationType(GatewayError):
     status = 403
 
 
+class StudyRightNotFound(GatewayError):
+    """The study right a write names is not in the registry (eHOKS: "not found in Koski", 400)."""
+
+    code = "STUDY_RIGHT_NOT_FOUND"
+    status = 400
+
+
+class HoksAlreadyExists(GatewayError):
+    """One HOKS per study right, for ever: a soft-deleted one blocks a new one too."""
+
+    code = "HOKS_ALREADY_EXISTS"
+    status = 400
+
+
+class RevisionConflict(GatewayError):
+    """`expectedRevision` was given and the plan has moved on since."""
+
+    code = "REVISION_CONFLICT"
+    status = 409
+
+
 class AccountLocked(GatewayError):
     """Too many wrong secrets: the account refuses everything until `until` (or an unlock)."""
 
@@ -66,6 +87,13 @@ class AccountLocked(GatewayError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message, retryAfterSeconds=retry_after_s)
         self.retry_after_s = retry_after_s
+
+
+class DatabaseUnavailable(GatewayError):
+    """PostgreSQL cannot be reached (restart, failover): nothing was done; retry shortly."""
+
+    code = "DATABASE_UNAVAILABLE"
+    status = 503
 
 
 class ConfigurationError(Exception):

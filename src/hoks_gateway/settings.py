@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +59,51 @@ class Settings(BaseSettings):
         description="HMAC key of the learner pseudonyms analysts see. Unset: demo mode keeps one "
         "under data_dir; otherwise analysts are refused.",
     )
+
+    # Abuse limits (issue 7): generous defaults that real frontends never reach.
+    introspection: bool | None = Field(default=None, description="Allow __schema/__type (default: demo).")
+    field_suggestions: bool | None = Field(
+        default=None, description='"Did you mean" hints in errors (default: demo mode).'
+    )
+    max_depth: int = Field(default=20, description="Deepest field nesting an operation may have.")
+    max_aliases: int = Field(default=50, description="Aliases per operation, counted through fragments.")
+    max_directives: int = Field(default=50, description="Directives per operation, through fragments.")
+    max_tokens: int = Field(default=5000, description="Lexical tokens per document (parser limit).")
+    max_cost: int = Field(
+        default=200_000, description="Estimated fields resolved per operation; `first` multiplies."
+    )
+    max_page_size: int = Field(default=1000, description="Largest `first` a list field accepts.")
+    default_page_size: int = Field(
+        default=50, description="Cost estimate of a page when `first` is left out."
+    )
+    default_list_size: int = Field(
+        default=5, description="Cost estimate of items in a list field without paging."
+    )
+    max_query_bytes: int = Field(default=100_000, description="Size of the GraphQL document text.")
+    max_body_bytes: int = Field(default=1_048_576, description="Size of a request body (413 above).")
+    db_statement_timeout_ms: int = Field(
+        default=15_000, description="PostgreSQL statement_timeout of the gateway's sessions (0: none)."
+    )
+    rate_limit_requests: int = Field(
+        default=3000, description="GraphQL requests per principal (or address) per window (0: off)."
+    )
+    rate_limit_token_requests: int = Field(
+        default=120, description="POST /auth/token requests per client address per window (0: off)."
+    )
+    rate_limit_window_s: int = Field(default=60, description="Length of a rate-limit window.")
+    trusted_documents: Literal["allow", "require"] = Field(
+        default="allow",
+        description="allow: registered documents may be sent by hash; require: only registered "
+        "documents run, except for ADMIN and ANALYST callers.",
+    )
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.demo if self.introspection is None else self.introspection
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        return self.demo if self.field_suggestions is None else self.field_suggestions
 
     @property
     def demo_signing_key_path(self) -> Path:

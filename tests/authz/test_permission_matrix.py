@@ -43,6 +43,11 @@ class Probe:
     variables: Callable[[World, Target], dict[str, Any]]
     personal: bool
     """Rows of personal data, filtered by scope (else: the same answer for every allowed caller)."""
+    refusal: Callable[[PrincipalKind, Target], str] | None = None
+    """For writes, which must leave the world as it is: the error code a caller who passes the
+    rule gets (the probe is built to be refused after the access checks)."""
+    found: Callable[[Any, World, Target], bool] | None = None
+    """For lists, which are never null: whether the target is in the answer."""
 
 
 PROBES: dict[str, Probe] = {
@@ -67,12 +72,123 @@ PROBES: dict[str, Probe] = {
         lambda w, t: {"v": str(_plan(w, t).hoks)},
         personal=True,
     ),
+    "Query.node": Probe(
+        "query($v: ID!) { result: node(id: $v) { id } }",
+        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        personal=True,
+    ),
+    "Query.learners": Probe(
+        "query($v: String) { result: learners(search: $v) { totalCount edges { node { id } } } }",
+        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        personal=True,
+        found=lambda result, w, t: bool(result["edges"]) and result["totalCount"] == 1,
+    ),
+    "Query.hokses": Probe(
+        "{ result: hokses(first: 100) { nodes { id } } }",
+        lambda w, t: {},
+        personal=True,
+        found=lambda result, w, t: {"id": str(_plan(w, t).hoks)} in result["nodes"],
+    ),
+    "Query.transferStatistics": Probe(
+        "{ result: transferStatistics { hoksCount providersStarted } }", lambda w, t: {}, personal=False
+    ),
+    "Query.transferCoverage": Probe(
+        "query($v: ID!) { result: transferCoverage(organisationOid: $v) { requiredCount } }",
+        lambda w, t: {"v": _plan(w, t).oppilaitos},
+        personal=False,
+    ),
+    "Query.auditEvents": Probe(
+        "{ result: auditEvents(first: 1) { totalCount } }", lambda w, t: {}, personal=False
+    ),
+    "Mutation.createHoks": Probe(
+        "mutation($v: HoksInput!) { result: createHoks(input: $v) { hoks { id } } }",
+        lambda w, t: {"v": _new_plan(w, t, typed=True)},
+        personal=True,
+        refusal=lambda k, t: _create_refusal(k, t),
+    ),
+    "Mutation.importEhoksDocument": Probe(
+        "mutation($v: JSON!) { result: importEhoksDocument(document: $v) { hoks { id } } }",
+        lambda w, t: {"v": _new_plan(w, t, typed=False)},
+        personal=True,
+        refusal=lambda k, t: _create_refusal(k, t),
+    ),
+    "Mutation.updateHoks": Probe(
+        'mutation($v: ID!) { result: updateHoks(id: $v, patch: {email: "a@b.fi"}, expectedRevision: -1)'
+        " { hoks { id } } }",
+        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        personal=True,
+        refusal=lambda k, t: "REVISION_CONFLICT" if _visible(k, t) else "NOT_FOUND",
+    ),
+    "Mutation.replaceHoks": Probe(
+        "mutation($v: ID!, $i: HoksInput!) { result: replaceHoks(id: $v, input: $i, expectedRevision: -1)"
+        " { hoks { id } } }",
+        lambda w, t: {"v": str(_plan(w, t).hoks), "i": _new_plan(w, t, typed=True)},
+        personal=True,
+        refusal=lambda k, t: "REVISION_CONFLICT" if _visible(k, t) else "NOT_FOUND",
+    ),
+    "Mutation.deleteHoks": Probe(
+        "mutation($v: ID!) { result: deleteHoks(id: $v, expectedRevision: -1) { hoks { id } } }",
+        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        personal=True,
+        refusal=lambda k, t: "REVISION_CONFLICT" if _visible(k, t) else "NOT_FOUND",
+    ),
+    "Mutation.restoreHoks": Probe(
+        "mutation($v: ID!) { result: restoreHoks(id: $v, expectedRevision: -1) { hoks { id } } }",
+        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        personal=True,
+        # No plan of the world is deleted, so there is none to restore.
+        refusal=lambda k, t: "NOT_FOUND",
+    ),
+    "Mutation.upsertStudyRights": Probe(
+        "mutation($v: [StudyRightInput!]!) { result: upsertStudyRights(input: $v) { created } }",
+        lambda w, t: {"v": [_unknown_organisation_study_right(w, t)]},
+        personal=False,
+        refusal=lambda k, t: "BAD_USER_INPUT",
+    ),
     "Mutation.unlockServiceAccount": Probe(
         "mutation($v: String!) { result: unlockServiceAccount(clientId: $v) { clientId } }",
         lambda w, t: {"v": SERVICE_ID},
         personal=False,
     ),
 }
+
+
+def _new_plan(world: World, target: Target, *, typed: bool) -> dict[str, Any]:
+    """A valid new plan for the target's study right, which already has one."""
+    plan = _plan(world, target)
+    if typed:
+        return {
+            "learnerOid": plan.learner,
+            "studyRightOid": plan.study_right,
+            "firstApprovedOn": "2024-09-01",
+            "needsCompetenceAcquisition": True,
+        }
+    return {
+        "oppija-oid": plan.learner,
+        "opiskeluoikeus-oid": plan.study_right,
+        "ensikertainen-hyvaksyminen": "2024-09-01",
+        "osaamisen-hankkimisen-tarve": True,
+    }
+
+
+def _create_refusal(kind: PrincipalKind, target: Target) -> str:
+    # eHOKS's order: the privilege on the study right's oppilaitos, then one plan per study right.
+    if _visible(kind, target):
+        return "HOKS_ALREADY_EXISTS"
+    return "NO_ACCESS_TO_STUDY_RIGHT" if kind is PrincipalKind.SERVICE else "FORBIDDEN"
+
+
+def _unknown_organisation_study_right(world: World, target: Target) -> dict[str, Any]:
+    plan = _plan(world, target)
+    return {
+        "oid": plan.study_right,
+        "learner": {"oid": plan.learner, "firstNames": "Oppija", "surname": "Testinen"},
+        "oppilaitosOid": "1.2.246.562.10.99999999990",
+        "koulutustoimijaOid": world.kt_a,
+        "kind": "VOCATIONAL",
+        "status": "lasna",
+        "startedOn": "2024-08-01",
+    }
 
 
 def schema_root_fields() -> list[str]:
@@ -109,6 +225,8 @@ def expected(field: str, kind: PrincipalKind | None, target: Target) -> str:
         return "VISIBLE" if rule.anonymous else "UNAUTHENTICATED"
     if kind not in rule.kinds:
         return "WRONG_AUTHENTICATION_TYPE"
+    if probe.refusal is not None:
+        return probe.refusal(kind, target)
     return "VISIBLE" if not probe.personal or _visible(kind, target) else "HIDDEN"
 
 
@@ -134,7 +252,8 @@ async def test_matrix(
     if want in ("VISIBLE", "HIDDEN"):
         assert response.status_code == 200 and "errors" not in body, body
         result = body["data"]["result"]
-        assert (result is not None) == (want == "VISIBLE"), body
+        present = result is not None if probe.found is None else probe.found(result, world, target)
+        assert present == (want == "VISIBLE"), body
     else:
         assert error_codes(body) == [want], body
         assert (response.status_code == 401) == (want == "UNAUTHENTICATED")

@@ -7,10 +7,12 @@ from enum import Enum
 
 import strawberry
 
+from hoks_gateway.audit.queries import AccessEvent, data_access_log
 from hoks_gateway.auth.principal import Privilege as _Privilege
 from hoks_gateway.auth.principal import Privileges
 from hoks_gateway.auth.service_accounts import ServiceAccountRecord
 from hoks_gateway.graphql.context import Info
+from hoks_gateway.graphql.pagination import Connection
 from hoks_gateway.learners.types import Learner, load_learner
 from hoks_gateway.organisations.types import Organisation, load_organisation
 
@@ -73,6 +75,17 @@ class Viewer:
         if self.kind is not PrincipalKind.LEARNER:
             return None
         return await load_learner(info, str(self.oid))
+
+    @strawberry.field(
+        description="Omien tietojen käyttö: who read or changed the learner's data (which kind of user "
+        "of which organisation, when, how), newest first; null for other principal kinds."
+    )
+    async def data_access_log(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[AccessEvent] | None:
+        if self.kind is not PrincipalKind.LEARNER:
+            return None
+        return await data_access_log(info, str(self.oid), first, after)
 
 
 def viewer(info: Info) -> Viewer:

@@ -22,6 +22,13 @@ from hoks_gateway.errors import Forbidden, Unauthenticated, WrongAuthenticationT
 
 ALL_KINDS = frozenset(PrincipalKind)
 ADMIN_ONLY = frozenset({PrincipalKind.ADMIN})
+# Lists of many learners' plans: the organisations' users and OPH, never a learner.
+LISTERS = frozenset({PrincipalKind.STAFF, PrincipalKind.SERVICE, PrincipalKind.ADMIN, PrincipalKind.ANALYST})
+REPORTERS = frozenset({PrincipalKind.ADMIN, PrincipalKind.ANALYST})
+# Transfers (service accounts) and manual entry (staff, admins); learners and analysts never write.
+HOKS_WRITERS = frozenset({PrincipalKind.SERVICE, PrincipalKind.STAFF, PrincipalKind.ADMIN})
+# eHOKS has no delete for service accounts: only staff with HOKS_DELETE (and OPH) delete.
+HOKS_DELETERS = frozenset({PrincipalKind.STAFF, PrincipalKind.ADMIN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +45,20 @@ RULES: Mapping[str, FieldRule] = {
     "Query.learner": FieldRule(ALL_KINDS),
     "Query.studyRight": FieldRule(ALL_KINDS),
     "Query.hoks": FieldRule(ALL_KINDS),
+    "Query.node": FieldRule(ALL_KINDS),
+    "Query.learners": FieldRule(LISTERS),
+    "Query.hokses": FieldRule(LISTERS),
+    "Query.transferStatistics": FieldRule(REPORTERS),
+    "Query.transferCoverage": FieldRule(REPORTERS),
+    "Query.auditEvents": FieldRule(ADMIN_ONLY),
     "Mutation.unlockServiceAccount": FieldRule(ADMIN_ONLY),
+    "Mutation.createHoks": FieldRule(HOKS_WRITERS),
+    "Mutation.updateHoks": FieldRule(HOKS_WRITERS),
+    "Mutation.replaceHoks": FieldRule(HOKS_WRITERS),
+    "Mutation.importEhoksDocument": FieldRule(HOKS_WRITERS),
+    "Mutation.deleteHoks": FieldRule(HOKS_DELETERS),
+    "Mutation.restoreHoks": FieldRule(ADMIN_ONLY),
+    "Mutation.upsertStudyRights": FieldRule(ADMIN_ONLY),
 }
 
 

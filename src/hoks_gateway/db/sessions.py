@@ -23,14 +23,24 @@ class Database:
 
     @classmethod
     def connect(
-        cls, url: str, *, pool_size: int = 10, max_overflow: int = 10, connect_timeout_s: float = 5.0
+        cls,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        connect_timeout_s: float = 5.0,
+        statement_timeout_ms: int = 0,
     ) -> Database:
+        connect_args: dict[str, object] = {"timeout": connect_timeout_s}
+        if statement_timeout_ms > 0:
+            # Set once per connection by the server, so no request pays a SET statement for it.
+            connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
         engine = create_async_engine(
             async_url(url),
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_pre_ping=True,
-            connect_args={"timeout": connect_timeout_s},
+            connect_args=connect_args,
         )
         metrics.instrument(engine)
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False, autoflush=False))

@@ -69,6 +69,8 @@ class Learner(Base):
     """Oppija, identified by an oppijanumero (OID on node 24)."""
 
     __tablename__ = "learners"
+    # The student list sorted by name, keyset-paged straight from the index (0004).
+    __table_args__ = (Index(None, "surname", "first_names", "oid"),)
 
     oid: Mapped[str] = mapped_column(String(64), primary_key=True)
     first_names: Mapped[str] = mapped_column(Text)
@@ -120,6 +122,9 @@ class Hoks(Base):
         Index(None, "learner_oid"),
         Index(None, "organisation_oid", "id"),
         Index(None, "updated_at"),
+        # Keyset orders of `hokses` (0004).
+        Index(None, "updated_at", "id"),
+        Index(None, "first_approved_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -169,6 +174,9 @@ class AuditEvent(Base):
     __table_args__ = (
         Index(None, "target_learner_oid", "at"),
         Index(None, "at"),
+        # Newest-first pages of one learner's access log and of one principal's events (0004).
+        Index(None, "target_learner_oid", "id"),
+        Index(None, "principal_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -196,3 +204,32 @@ class ServiceAccount(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
     deleted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class TrustedDocument(Base):
+    """A frontend's registered GraphQL operation, sent by its hash (issue 7, 0005)."""
+
+    __tablename__ = "trusted_documents"
+
+    # Lowercase hex sha256 of `document`, exactly as clients hash the text they send.
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+    operation_name: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class RateLimitWindow(Base):
+    """Requests counted per bucket (principal or client address) and fixed window (0005).
+
+    One `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` per request, shared by every worker.
+    """
+
+    __tablename__ = "rate_limit_windows"
+    __table_args__ = (
+        PrimaryKeyConstraint("bucket", "window_start"),
+        Index(None, "window_start"),  # pruning old windows
+    )
+
+    bucket: Mapped[str] = mapped_column(String(200))
+    window_start: Mapped[dt.datetime] = mapped_column(Timestamp)
+    hits: Mapped[int] = mapped_column(Integer)

@@ -16,8 +16,10 @@ from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.loaders import audited, many_loader, one_loader
+from hoks_gateway.hoks import history as hoks_history
 from hoks_gateway.hoks import repository as hoks_repo
 from hoks_gateway.hoks.document import HoksDocument
+from hoks_gateway.hoks.history import RevisionRecord
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.learners import repository as learners_repo
 from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
@@ -37,6 +39,8 @@ class Loaders:
     hoks: DataLoader[int, HoksRecord | None]
     hoks_of_study_right: DataLoader[str, HoksRecord | None]
     hoks_document: DataLoader[int, HoksDocument | None]
+    hoks_revisions: DataLoader[int, list[RevisionRecord]]
+    hoks_revision_document: DataLoader[tuple[int, int], HoksDocument | None]
 
     @classmethod
     def create(cls, db: Database, scope: Scope, trail: AuditTrail) -> Loaders:
@@ -66,6 +70,8 @@ class Loaders:
                 db, audited(partial(hoks_repo.by_study_right, scope=scope), plans)
             ),
             hoks_document=one_loader(db, partial(hoks_repo.documents_by_id, scope=scope)),
+            hoks_revisions=many_loader(db, partial(hoks_history.revisions_of, scope=scope)),
+            hoks_revision_document=one_loader(db, partial(hoks_history.revision_documents, scope=scope)),
         )
 
 

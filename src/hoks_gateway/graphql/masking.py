@@ -1,40 +1,71 @@
 """Error masking: only the gateway's own errors reach clients.
 
 A GatewayError keeps its message and extensions; a GraphQL syntax or validation error is the
-client's own and passes through; anything else becomes INTERNAL with an error id, and the full
-exception goes to the server log under that id (never to the client).
+client's own and passes through with a code; a database outage becomes DATABASE_UNAVAILABLE;
+anything else becomes INTERNAL with an error id, and the full exception goes to the server log
+under that id (never to the client).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 
-from graphql import GraphQLError, GraphQLFormattedError
+from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError
 
+from hoks_gateway.db.faults import database_fault
 from hoks_gateway.errors import GatewayError
 
 log = logging.getLogger("hoks_gateway.errors")
 
+# graphql-core appends hints such as "Did you mean 'hoks'?"; they let a caller rebuild the schema
+# without introspection (clairvoyance), so production strips them.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
-def masked(error: GraphQLError) -> GraphQLError:
+
+def internal_error(original: BaseException, where: object = None) -> GatewayError:
+    """Log `original` under a fresh id; the client gets the id only."""
+    error_id = uuid.uuid4().hex
+    log.error("unexpected error %s at %s", error_id, where, exc_info=original)
+    return GatewayError(f"Internal error; quote id {error_id} to the service desk.", errorId=error_id)
+
+
+def client_error(original: BaseException, where: object = None) -> GatewayError:
+    """What the client may learn about an exception that is not a GatewayError."""
+    if isinstance(original, GatewayError):
+        return original
+    fault = database_fault(original)
+    if fault is not None:
+        log.warning("database fault at %s: %r", where, original)
+        return fault
+    return internal_error(original, where)
+
+
+def masked(error: GraphQLError, *, suggestions: bool = True) -> GraphQLError:
     original = error.original_error
     if original is None:
-        return error
-    if isinstance(original, GatewayError):
-        return GraphQLError(
-            original.message, nodes=error.nodes, path=error.path, extensions=original.extensions
+        if error.extensions and "code" in error.extensions:
+            return error
+        # The client's own document or variables: parse, validation or coercion failed.
+        code = (
+            "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
         )
-    error_id = uuid.uuid4().hex
-    log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
+        message = error.message if suggestions else _SUGGESTION.sub("", error.message)
+        return GraphQLError(
+            message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": code, "status": 400},
+        )
+    gateway_error = client_error(original, error.path)
     return GraphQLError(
-        f"Internal error; quote id {error_id} to the service desk.",
-        nodes=error.nodes,
-        path=error.path,
-        extensions={"code": "INTERNAL", "status": 500, "errorId": error_id},
+        gateway_error.message, nodes=error.nodes, path=error.path, extensions=gateway_error.extensions
     )
 
 
-def format_errors(errors: Sequence[GraphQLError]) -> list[GraphQLFormattedError]:
-    return [masked(e).formatted for e in errors]
+def format_errors(errors: Sequence[GraphQLError], *, suggestions: bool = True) -> list[GraphQLFormattedError]:
+    return [masked(e, suggestions=suggestions).formatted for e in errors]

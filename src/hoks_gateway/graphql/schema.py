@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
+from hoks_gateway.audit import queries as audit_queries
 from hoks_gateway.audit.extension import AuditReads
+from hoks_gateway.audit.queries import AuditEvent
 from hoks_gateway.auth.mutations import unlock_service_account
 from hoks_gateway.auth.types import ServiceAccount, Viewer, viewer
 from hoks_gateway.authz.rules import enforce_rules
+from hoks_gateway.graphql import nodes
 from hoks_gateway.graphql.context import Info
+from hoks_gateway.graphql.document_cache import CachedParse, CachedValidation
+from hoks_gateway.graphql.limits import GatewayLimits
+from hoks_gateway.graphql.pagination import Connection
+from hoks_gateway.graphql.relay import Node
+from hoks_gateway.hoks import listing as hoks_listing
+from hoks_gateway.hoks import mutations as hoks_mutations
+from hoks_gateway.hoks.mutations import HoksPayload
 from hoks_gateway.hoks.types import Hoks, load_hoks
+from hoks_gateway.learners import listing as learner_listing
+from hoks_gateway.learners import registry_mutations
+from hoks_gateway.learners.listing import LearnerConnection
+from hoks_gateway.learners.registry_mutations import UpsertStudyRightsPayload
 from hoks_gateway.learners.types import Learner, StudyRight, load_learner, load_study_right
 from hoks_gateway.organisations.types import Organisation, load_organisation
+from hoks_gateway.reports import coverage, statistics
+from hoks_gateway.reports.coverage import CoverageReport
+from hoks_gateway.reports.statistics import TransferStatistics
 
 
 @strawberry.type(description="Entry points for reading the graph.")
@@ -36,9 +55,43 @@ class Query:
     async def study_right(self, info: Info, oid: strawberry.ID) -> StudyRight | None:
         return await load_study_right(info, str(oid))
 
-    @strawberry.field(description="HOKS by id; null when not visible to the caller.")
-    async def hoks(self, info: Info, id: strawberry.ID) -> Hoks | None:
-        return await load_hoks(info, str(id))
+    @strawberry.field(
+        description="HOKS by id; null when not visible to the caller. With `asOf`, the plan as it "
+        "stood at that moment (its version then; null before it was created)."
+    )
+    async def hoks(self, info: Info, id: strawberry.ID, as_of: dt.datetime | None = None) -> Hoks | None:
+        return await load_hoks(info, str(id), as_of)
+
+    # The read graph (issue 6): lists, reports, audit, node.
+    node: Node | None = strawberry.field(
+        resolver=nodes.node,
+        description="Any object by its global id (an OID or a HOKS id); null when not visible to the caller.",
+    )
+    learners: LearnerConnection = strawberry.field(
+        resolver=learner_listing.learners,
+        description="Opiskelijat: the staff student list. Learners with a study right the caller may see "
+        "(in `organisationOid` and below it, which needs READ there), matched by every word of `search` "
+        "(name, qualification, HOKS id, learner or study right OID), in keyset pages.",
+    )
+    hokses: Connection[Hoks] = strawberry.field(
+        resolver=hoks_listing.hokses,
+        description="HOKS plans the caller may see, filtered and in keyset pages (providers' systems, "
+        "analysts).",
+    )
+    transfer_statistics: TransferStatistics = strawberry.field(
+        resolver=statistics.transfer_statistics,
+        description="Siirtotilasto (ADMIN, ANALYST): plans in the service, providers started out of all, "
+        "per provider and per month.",
+    )
+    transfer_coverage: CoverageReport = strawberry.field(
+        resolver=coverage.transfer_coverage,
+        description="Siirtokattavuus (ADMIN, ANALYST): the organisation's study rights whose HOKS must be "
+        "in the service, and whether it is.",
+    )
+    audit_events: Connection[AuditEvent] = strawberry.field(
+        resolver=audit_queries.audit_events,
+        description="Audit events, newest first (ADMIN): who read or changed whose data, when.",
+    )
 
 
 @strawberry.type(description="Entry points for changing the graph.")
@@ -48,6 +101,13 @@ class Mutation:
         description="Avaa palvelukäyttäjän lukitus: clear a service account's lock and its count of "
         "failed sign-ins (ADMIN).",
     )
+    create_hoks: HoksPayload = hoks_mutations.create
+    update_hoks: HoksPayload = hoks_mutations.update
+    replace_hoks: HoksPayload = hoks_mutations.replace
+    import_ehoks_document: HoksPayload = hoks_mutations.import_ehoks
+    delete_hoks: HoksPayload = hoks_mutations.delete
+    restore_hoks: HoksPayload = hoks_mutations.restore
+    upsert_study_rights: UpsertStudyRightsPayload = registry_mutations.upsert
 
 
 class GatewaySchema(strawberry.Schema):
@@ -61,7 +121,9 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     enforce_rules(Query, Mutation)
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=[AuditReads])
+    # The document caches sit around the limits, which must see every request (document_cache.py).
+    extensions = [CachedParse, GatewayLimits, CachedValidation, AuditReads]
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 schema = build_schema()

@@ -43,7 +43,8 @@ _RENAMED = {"updated_at": "source_updated_at", "version": "source_version"}
 
 
 async def _document(root: Any, info: strawberry.Info) -> HoksDocument | None:
-    document: HoksDocument | None = await info.context.loaders.hoks_document.load(int(root.id))
+    # The Hoks decides which document: the current one, or a revision's when read `asOf`.
+    document: HoksDocument | None = await root.document(info)
     return document
 
 

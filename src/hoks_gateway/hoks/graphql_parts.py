@@ -13,16 +13,18 @@ see it (analysts).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import types
 import typing
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import strawberry
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from strawberry.types.field import StrawberryField
+from strawberry.utils.str_converters import to_camel_case
 
 from hoks_gateway.hoks.document import model as m
 from hoks_gateway.hoks.document.status import PartStatus, part_status
@@ -89,7 +91,7 @@ class _Builder:
         self._hidden = personal_data_hidden
         self._today = today
         self._outputs: dict[type[BaseModel], Any] = {}
-        self._inputs: dict[type[BaseModel], Any] = {}
+        self._inputs: dict[tuple[type[BaseModel], bool], Any] = {}
 
     def graphql_type(self, annotation: Any, *, for_input: bool) -> tuple[Any, bool]:
         core, optional = _unwrap(annotation)
@@ -120,25 +122,37 @@ class _Builder:
             self._outputs[model] = strawberry.type(cls, description=_describe(model))
         return self._outputs[model]
 
-    def input(self, model: type[BaseModel]) -> Any:
-        if model not in self._inputs:
+    def input(
+        self,
+        model: type[BaseModel],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        top_level_only: bool = False,
+    ) -> Any:
+        """The input type of `model` (named `<Model>Input` unless `name` is given), built once;
+        `top_level_only` leaves out the fields that hold parts (nested objects and lists)."""
+        key = (model, top_level_only)
+        if key not in self._inputs:
             annotations: dict[str, Any] = {}
             namespace: dict[str, Any] = {"__annotations__": annotations}
             # Required fields first: dataclass fields without a default must precede the rest.
             fields = sorted(model.model_fields.items(), key=lambda item: not item[1].is_required())
-            for name, info in fields:
-                if name in SERVER_FILLED:
+            for field_name, info in fields:
+                if field_name in SERVER_FILLED:
                     continue
                 graphql, optional = self.graphql_type(info.annotation, for_input=True)
+                if top_level_only and (get_origin(graphql) is list or graphql not in _SCALARS.values()):
+                    continue
                 if optional or not info.is_required():
-                    annotations[name] = graphql | None
-                    namespace[name] = strawberry.field(default=None, description=info.description)
+                    annotations[field_name] = graphql | None
+                    namespace[field_name] = strawberry.field(default=None, description=info.description)
                 else:
-                    annotations[name] = graphql
-                    namespace[name] = strawberry.field(description=info.description)
-            cls = type(f"{model.__name__}Input", (), namespace)
-            self._inputs[model] = strawberry.input(cls, description=_describe(model))
-        return self._inputs[model]
+                    annotations[field_name] = graphql
+                    namespace[field_name] = strawberry.field(description=info.description)
+            cls = type(name or f"{model.__name__}Input", (), namespace)
+            self._inputs[key] = strawberry.input(cls, description=description or _describe(model))
+        return self._inputs[key]
 
     def _personal_field(self, name: str, graphql: Any, info: FieldInfo) -> StrawberryField:
         hidden = self._hidden
@@ -196,8 +210,69 @@ def _ehoks_value(value: Any, annotation: Any) -> Any:
     return value
 
 
+def from_input(value: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """A generated input type's GraphQL input value (GraphQL field names, values as graphql-core
+    coerced them) straight to an eHOKS document, for input types that set it as their
+    `from_input`: building the nested input objects first and walking them again (to_ehoks)
+    costs several times more on a full plan than the rest of its validation."""
+    fields = _graphql_fields(model)
+    document: dict[str, Any] = {}
+    for key, field_value in value.items():
+        if field_value is None or field_value is strawberry.UNSET:
+            continue
+        alias, nested = fields[key]
+        document[alias] = _from_input_value(field_value, nested)
+    return document
+
+
+def _from_input_value(value: Any, nested: type[BaseModel] | None) -> Any:
+    if isinstance(value, list):
+        return [_from_input_value(v, nested) for v in value]
+    if nested is not None and isinstance(value, Mapping):
+        return from_input(value, nested)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date | uuid.UUID):
+        return str(value)
+    return value
+
+
+@functools.cache
+def _graphql_fields(model: type[BaseModel]) -> dict[str, tuple[str, type[BaseModel] | None]]:
+    """GraphQL field name -> (eHOKS key, the model of its nested objects, if any)."""
+    found: dict[str, tuple[str, type[BaseModel] | None]] = {}
+    for name, info in model.model_fields.items():
+        core, _ = _unwrap(info.annotation)
+        if get_origin(core) is list:
+            core, _ = _unwrap(get_args(core)[0])
+        nested = core if isinstance(core, type) and issubclass(core, BaseModel) else None
+        found[to_camel_case(name)] = (info.alias or name, nested)
+    return found
+
+
+def input_variables(document: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """An eHOKS document (kebab-case keys) as the value of a generated input type in GraphQL
+    variables (camelCase field names): the inverse of `to_ehoks`, for clients and tests."""
+    by_alias = {info.alias or name: (name, info) for name, info in model.model_fields.items()}
+    variables: dict[str, Any] = {}
+    for key, value in document.items():
+        name, info = by_alias[key]
+        variables[to_camel_case(name)] = _variable_value(value, info.annotation)
+    return variables
+
+
+def _variable_value(value: Any, annotation: Any) -> Any:
+    core, _ = _unwrap(annotation)
+    if isinstance(value, list):
+        item = get_args(core)[0] if get_origin(core) is list else Any
+        return [_variable_value(v, item) for v in value]
+    if isinstance(value, dict) and isinstance(core, type) and issubclass(core, BaseModel):
+        return input_variables(value, core)
+    return value
+
+
 def build(personal_data_hidden: PersonalDataHidden, today: Today) -> _Builder:
     return _Builder(personal_data_hidden, today)
 
 
-__all__ = ["PERSONAL", "SERVER_FILLED", "GraphQLPartStatus", "build", "to_ehoks", "typing"]
+__all__ = ["PERSONAL", "SERVER_FILLED", "GraphQLPartStatus", "build", "input_variables", "to_ehoks", "typing"]

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
-from enum import Enum
 from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from hoks_gateway.graphql.context import Info
+from hoks_gateway.graphql.pagination import Connection
+from hoks_gateway.graphql.relay import Node
 from hoks_gateway.hoks.content import add_content_fields, ehoks_export
-from hoks_gateway.hoks.document import PartStatus, progress
+from hoks_gateway.hoks.document import HoksDocument, PartStatus, progress
+from hoks_gateway.hoks.enums import HoksSource
+from hoks_gateway.hoks.history import RevisionRecord, as_of, parse_date, parse_instant
 from hoks_gateway.hoks.repository import HoksRecord
+from hoks_gateway.hoks.revisions import Approval, HoksRevision, approvals, revision_page
 from hoks_gateway.learners.types import Learner, StudyRight, load_learner, load_study_right
 from hoks_gateway.organisations.types import Organisation, load_organisation
-
-
-@strawberry.enum(description="How the plan reached the gateway.")
-class HoksSource(Enum):
-    TRANSFER = strawberry.enum_value("TRANSFER", description="Siirto: transferred by a provider's system.")
-    MANUAL = strawberry.enum_value("MANUAL", description="Manuaalisyöttö: entered by hand by staff.")
 
 
 @strawberry.type(description="Edistyminen: counts of competences to acquire by status.")
@@ -40,7 +39,7 @@ class HoksProgress:
     "competence development plan, one per study right."
 )
 @add_content_fields
-class Hoks:
+class Hoks(Node):
     id: strawberry.ID = strawberry.field(description="HOKS-id.")
     eid: uuid.UUID = strawberry.field(description="eid: the plan's stable external UUID.")
     first_approved_on: dt.date = strawberry.field(
@@ -60,9 +59,11 @@ class Hoks:
     learner_oid: strawberry.Private[str]
     organisation_oid: strawberry.Private[str]
     record: strawberry.Private[HoksRecord]
+    as_of_revision: strawberry.Private[int | None] = None
+    """Set when the plan is shown as it stood at an earlier moment: the revision shown."""
 
     @classmethod
-    def from_record(cls, r: HoksRecord) -> Hoks:
+    def from_record(cls, r: HoksRecord, as_of_revision: int | None = None) -> Hoks:
         return cls(
             id=strawberry.ID(str(r.id)),
             eid=r.eid,
@@ -75,7 +76,15 @@ class Hoks:
             learner_oid=r.learner_oid,
             organisation_oid=r.organisation_oid,
             record=r,
+            as_of_revision=as_of_revision,
         )
+
+    async def document(self, info: Info) -> HoksDocument | None:
+        """The plan's content: the current document, or the shown revision's."""
+        loaders = info.context.loaders
+        if self.as_of_revision is None:
+            return await loaders.hoks_document.load(self.record.id)
+        return await loaders.hoks_revision_document.load((self.record.id, self.as_of_revision))
 
     @strawberry.field(description="Opiskeluoikeus: the study right the plan is for.")
     async def study_right(self, info: Info) -> StudyRight | None:
@@ -94,7 +103,7 @@ class Hoks:
         "it on GET: id, eid and manuaalisyotto filled in."
     )
     async def ehoks_document(self, info: Info) -> JSON | None:
-        document = await info.context.loaders.hoks_document.load(self.record.id)
+        document = await self.document(info)
         if document is None:
             return None
         return cast(JSON, ehoks_export(self.record, document, info.context.authz))
@@ -104,7 +113,7 @@ class Hoks:
         "(the statuses the eHOKS views compute, counted once on the server)."
     )
     async def progress(self, info: Info) -> HoksProgress | None:
-        document = await info.context.loaders.hoks_document.load(self.record.id)
+        document = await self.document(info)
         if document is None:
             return None
         statuses = [p.status for p in progress(document, info.context.today)]
@@ -114,11 +123,57 @@ class Hoks:
             completed=statuses.count(PartStatus.COMPLETED),
         )
 
+    @strawberry.field(
+        description="Versiohistoria: every accepted write of the plan, oldest first (up to the shown "
+        "version when the plan is read `asOf` a moment)."
+    )
+    async def revisions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[HoksRevision]:
+        return revision_page(self.record, await self._revisions(info), first, after)
 
-async def load_hoks(info: Info, hoks_id: str) -> Hoks | None:
+    @strawberry.field(
+        description="One version of the plan by its number (`revision` is the current number); null "
+        "if there is no such version."
+    )
+    async def revision_by_number(self, info: Info, number: int) -> HoksRevision | None:
+        found = [r for r in await self._revisions(info) if r.number == number]
+        return HoksRevision.from_record(self.record, found[0]) if found else None
+
+    @strawberry.field(
+        description="Hyväksymishistoria: the first approval (ensikertainen hyväksyminen) and every "
+        "later approval (hyväksytty) as the plan's versions reported them, oldest first."
+    )
+    async def approval_history(self, info: Info) -> list[Approval]:
+        study_right = await info.context.loaders.study_right.load(self.study_right_oid)
+        return approvals(await self._revisions(info), study_right.started_on if study_right else None)
+
+    async def _revisions(self, info: Info) -> list[RevisionRecord]:
+        revisions = await info.context.loaders.hoks_revisions.load(self.record.id)
+        if self.as_of_revision is None:
+            return revisions
+        return [r for r in revisions if r.number <= self.as_of_revision]
+
+
+async def load_hoks(info: Info, hoks_id: str, at: dt.datetime | None = None) -> Hoks | None:
+    """The plan by id, or as it stood at `at` (null before it was created)."""
     try:
         key = int(hoks_id)
     except ValueError:
         return None
     record = await info.context.loaders.hoks.load(key)
-    return None if record is None else Hoks.from_record(record)
+    if record is None:
+        return None
+    if at is None:
+        return Hoks.from_record(record)
+    revision = as_of(await info.context.loaders.hoks_revisions.load(key), at)
+    if revision is None:
+        return None
+    then = dataclasses.replace(
+        record,
+        revision=revision.number,
+        updated_at=revision.at,
+        first_approved_on=parse_date(revision.first_approved_on) or record.first_approved_on,
+        approved_at=parse_instant(revision.approved_at),
+    )
+    return Hoks.from_record(then, as_of_revision=revision.number)

@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.tables import Learner, StudyRight
 from hoks_gateway.graphql.loaders import group_by
+from hoks_gateway.reports.obligation import transfer_required
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class StudyRightRecord:
     qualification_code: str | None
     qualification_name_fi: str | None
     delivering_organisation_oid: str | None
+    transfer_required: bool
 
 
 _LEARNER = (Learner.oid, Learner.first_names, Learner.calling_name, Learner.surname)
@@ -52,7 +54,10 @@ _STUDY_RIGHT = (
     StudyRight.qualification_code,
     StudyRight.qualification_name_fi,
     StudyRight.delivering_organisation_oid,
+    transfer_required().label("transfer_required"),
 )
+STUDY_RIGHT_COLUMNS = _STUDY_RIGHT
+"""What a StudyRightRecord is made of, for queries elsewhere (lists, reports)."""
 
 
 async def learners_by_oid(
@@ -72,11 +77,19 @@ async def study_rights_by_oid(
 
 
 async def study_rights_of_learners(
-    session: AsyncSession, learner_oids: Sequence[str], scope: Scope
+    session: AsyncSession,
+    learner_oids: Sequence[str],
+    scope: Scope,
+    where: ColumnElement[bool] | None = None,
 ) -> dict[str, list[StudyRightRecord]]:
+    """Newest first; `where` narrows further (the student list: those in one organisation)."""
     rows = await session.execute(
         select(*_STUDY_RIGHT)
-        .where(StudyRight.learner_oid.in_(learner_oids), scope.study_right_visible())
+        .where(
+            StudyRight.learner_oid.in_(learner_oids),
+            scope.study_right_visible(),
+            true() if where is None else where,
+        )
         .order_by(StudyRight.started_on.desc(), StudyRight.oid)
     )
     return group_by((StudyRightRecord(**row._asdict()) for row in rows), lambda r: r.learner_oid)

@@ -10,6 +10,7 @@ import strawberry
 
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Info
+from hoks_gateway.graphql.relay import Node
 from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
 from hoks_gateway.organisations.types import Organisation, load_organisation
 
@@ -34,7 +35,7 @@ class Qualification:
 @strawberry.type(
     description="Opiskeluoikeus: a learner's study right at an oppilaitos, as registered from Koski."
 )
-class StudyRight:
+class StudyRight(Node):
     oid: strawberry.ID = strawberry.field(description="Opiskeluoikeus-OID (1.2.246.562.15.x).")
     kind: StudyRightKind = strawberry.field(description="Opiskeluoikeuden tyyppi.")
     status: str = strawberry.field(
@@ -44,6 +45,10 @@ class StudyRight:
     ended_on: dt.date | None = strawberry.field(description="Päättymispäivä.")
     planned_end_on: dt.date | None = strawberry.field(description="Arvioitu päättymispäivä.")
     qualification: Qualification | None = strawberry.field(description="Tutkinto.")
+    transfer_required: bool = strawberry.field(
+        description="Siirtovelvollisuus: the learner's HOKS must be in the service (valid on or after "
+        "2019-05-01 and not on a break then, or a new-law HOKS approved on or after 2018-01-01)."
+    )
     learner_oid: strawberry.Private[str]
     oppilaitos_oid: strawberry.Private[str]
     koulutustoimija_oid: strawberry.Private[str]
@@ -64,11 +69,16 @@ class StudyRight:
             ended_on=r.ended_on,
             planned_end_on=r.planned_end_on,
             qualification=qualification,
+            transfer_required=r.transfer_required,
             learner_oid=r.learner_oid,
             oppilaitos_oid=r.oppilaitos_oid,
             koulutustoimija_oid=r.koulutustoimija_oid,
             delivering_organisation_oid=r.delivering_organisation_oid,
         )
+
+    @strawberry.field(description="Global id (Node): the opiskeluoikeus-OID.")
+    def id(self) -> strawberry.ID:
+        return self.oid
 
     @strawberry.field(description="Oppija: the learner holding this study right.")
     async def learner(self, info: Info) -> Learner | None:
@@ -103,7 +113,7 @@ class StudyRight:
     description="Oppija: a learner, identified by the oppijanumero. Analysts see a pseudonym "
     "instead of the oppijanumero and no names."
 )
-class Learner:
+class Learner(Node):
     oid: strawberry.ID = strawberry.field(
         description="Oppijanumero (oppija-OID, 1.2.246.562.24.x); for analysts a stable pseudonym."
     )
@@ -122,6 +132,10 @@ class Learner:
             surname=None if hidden else r.surname,
             real_oid=r.oid,
         )
+
+    @strawberry.field(description="Global id (Node): the oppijanumero (for analysts the pseudonym).")
+    def id(self) -> strawberry.ID:
+        return self.oid
 
     @strawberry.field(
         description="Opiskeluoikeudet: the learner's study rights visible to the caller, newest first."

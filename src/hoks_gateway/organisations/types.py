@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from hoks_gateway.graphql.context import Info
+from hoks_gateway.graphql.relay import Node
 from hoks_gateway.organisations.repository import OrganisationRecord
 
 
@@ -28,7 +29,7 @@ class LocalizedName:
 
 
 @strawberry.type(description="Organisaatio: an organisation of the OPH tree. Organisation data is public.")
-class Organisation:
+class Organisation(Node):
     oid: strawberry.ID = strawberry.field(description="Organisaatio-OID (1.2.246.562.10.x).")
     type: OrganisationType = strawberry.field(description="Organisaation tyyppi.")
     name: LocalizedName = strawberry.field(description="Nimi.")
@@ -42,6 +43,10 @@ class Organisation:
             name=LocalizedName(fi=record.name_fi, sv=record.name_sv, en=record.name_en),
             parent_oid=record.parent_oid,
         )
+
+    @strawberry.field(description="Global id (Node): the organisaatio-OID.")
+    def id(self) -> strawberry.ID:
+        return self.oid
 
     @strawberry.field(description="Yläorganisaatio: the organisation this one belongs to (null at the root).")
     async def parent(self, info: Info) -> Organisation | None:

@@ -1,4 +1,8 @@
-"""Transfers and revisions (issue 5)
+"""Transfers and revisions (issue 5): no schema change
+
+The tables of 0001 already carry everything: hoks (one row per study right, UNIQUE, which is
+also the duplicate check) and hoks_revisions (the approval history reads the two approval fields
+out of each revision's document, so it needs no columns of its own).
 
 Revision ID: 0003
 Revises: 0002

@@ -1,0 +1,20 @@
+"""The Relay Node interface: objects that `node(id)` can fetch again by their id.
+
+The ids are the register's own, which are already global: OIDs name their kind in the node arc
+(24 learner, 15 study right, 10 organisation) and a HOKS id is a number. So `Hoks.id` stays the
+HOKS id of the contract and clients need no second, encoded id.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.interface(description="An object that `node(id)` fetches by its global id.")
+class Node:
+    @strawberry.field(
+        description="Global id: the OID of a learner (pseudonym for analysts), study right or "
+        "organisation, or the HOKS id."
+    )
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError

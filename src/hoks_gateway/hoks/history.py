@@ -1,0 +1,97 @@
+"""Reading a plan's revisions (hoks_revisions), within the caller's scope.
+
+The list of a plan's revisions carries no documents, only what the history and the approval
+history show (the two approval fields are read out of each document inside PostgreSQL); a
+revision's document is loaded on its own when a client asks for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.tables import Hoks, HoksRevision
+from hoks_gateway.graphql.loaders import group_by
+from hoks_gateway.hoks.document import HoksDocument, load_stored
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionRecord:
+    hoks_id: int
+    number: int
+    at: dt.datetime
+    principal_kind: str
+    principal_id: str
+    organisation_oid: str | None
+    operation: str
+    source: str
+    changed_paths: list[str]
+    first_approved_on: str | None
+    """ensikertainen-hyvaksyminen as the revision's document had it (YYYY-MM-DD)."""
+    approved_at: str | None
+    """hyvaksytty as the revision's document had it (an eHOKS instant)."""
+
+
+_REVISION = (
+    HoksRevision.hoks_id,
+    HoksRevision.number,
+    HoksRevision.at,
+    HoksRevision.principal_kind,
+    HoksRevision.principal_id,
+    HoksRevision.organisation_oid,
+    HoksRevision.operation,
+    HoksRevision.source,
+    HoksRevision.changed_paths,
+    HoksRevision.document["ensikertainen-hyvaksyminen"].astext,
+    HoksRevision.document["hyvaksytty"].astext,
+)
+
+
+async def revisions_of(
+    session: AsyncSession, hoks_ids: Sequence[int], scope: Scope
+) -> dict[int, list[RevisionRecord]]:
+    """Every revision of each plan, oldest first."""
+    rows = await session.execute(
+        select(*_REVISION)
+        .join(Hoks, Hoks.id == HoksRevision.hoks_id)
+        .where(HoksRevision.hoks_id.in_(hoks_ids), scope.hoks_visible())
+        .order_by(HoksRevision.hoks_id, HoksRevision.number)
+    )
+    return group_by((RevisionRecord(*row) for row in rows), lambda r: r.hoks_id)
+
+
+async def revision_documents(
+    session: AsyncSession, keys: Sequence[tuple[int, int]], scope: Scope
+) -> dict[tuple[int, int], HoksDocument]:
+    """(plan id, revision number) -> the plan's document as that revision left it."""
+    rows = await session.execute(
+        select(HoksRevision.hoks_id, HoksRevision.number, HoksRevision.document)
+        .join(Hoks, Hoks.id == HoksRevision.hoks_id)
+        .where(tuple_(HoksRevision.hoks_id, HoksRevision.number).in_(list(keys)), scope.hoks_visible())
+    )
+    return {(row.hoks_id, row.number): load_stored(row.document) for row in rows}
+
+
+def as_of(revisions: Sequence[RevisionRecord], moment: dt.datetime) -> RevisionRecord | None:
+    """The revision in force at `moment`: the last one written at or before it."""
+    found = None
+    for revision in revisions:
+        if revision.at > moment:
+            break
+        found = revision
+    return found
+
+
+def parse_instant(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)

@@ -1,0 +1,148 @@
+"""The HOKS mutations (API.md): transfers by service accounts, manual entry by staff.
+
+`HoksInput` is the input type generated from the document model (hoks/graphql_parts.py), so
+the typed mutations and the eHOKS codec accept exactly the same plans; it has no `id`, `eid` or
+`manuaalisyotto`: the server fills those, and the plan a mutation changes is named by its `id`
+argument alone. Violations name eHOKS paths (`hankittavat-ammat-tutkinnon-osat[0]...`), the same
+whichever way the plan came in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types.arguments import InputContext
+
+from hoks_gateway.errors import BadUserInput, NotFound
+from hoks_gateway.graphql.context import Info
+from hoks_gateway.hoks import graphql_parts
+from hoks_gateway.hoks.content import PARTS
+from hoks_gateway.hoks.document import HoksDocument
+from hoks_gateway.hoks.service import HoksWrites, Written
+from hoks_gateway.hoks.types import Hoks
+
+HoksInput = PARTS.input(
+    HoksDocument,
+    name="HoksInput",
+    description="HOKS for a transfer or manual entry: the whole plan with all its parts, as the eHOKS "
+    "POST/PUT body (the server fills id, eid and manuaalisyotto).",
+)
+HoksPatchInput = PARTS.input(
+    HoksDocument,
+    name="HoksPatchInput",
+    description="The top-level fields of a HOKS to change (eHOKS PATCH); parts are changed by "
+    "replaceHoks. Fields left out (or null) stay as they are.",
+    top_level_only=True,
+)
+
+
+def _as_ehoks_document(cls: type, value: Mapping[str, Any], context: InputContext) -> dict[str, Any]:
+    return graphql_parts.from_input(value, HoksDocument)
+
+
+# The resolvers receive the plan as an eHOKS document, which is what the rules read anyway.
+for _input in (HoksInput, HoksPatchInput):
+    _input.__strawberry_definition__.from_input = _as_ehoks_document
+
+
+@strawberry.type(description="The plan as the mutation left it.")
+class HoksPayload:
+    hoks: Hoks = strawberry.field(description="The HOKS.")
+
+
+def _writes(info: Info) -> HoksWrites:
+    context = info.context
+    return HoksWrites(context.db, context.authz, context.clock, context.today, context.request_id)
+
+
+def _payload(info: Info, written: Written) -> HoksPayload:
+    if written.document is not None:
+        # The payload's content fields read the document just written, not the database again.
+        info.context.loaders.hoks_document.prime(written.record.id, written.document)
+    return HoksPayload(hoks=Hoks.from_record(written.record))
+
+
+def _plan_id(value: strawberry.ID) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise NotFound(f"No HOKS with id {value!r} is visible to you.") from None
+
+
+async def create_hoks(info: Info, input: Any) -> HoksPayload:
+    return _payload(info, await _writes(info).create(input, operation="createHoks"))
+
+
+async def import_ehoks_document(info: Info, document: JSON) -> HoksPayload:
+    if not isinstance(document, dict):
+        raise BadUserInput("`document` must be a JSON object: one HOKS in the eHOKS transfer format.")
+    return _payload(info, await _writes(info).create(document, operation="importEhoksDocument"))
+
+
+async def update_hoks(
+    info: Info, id: strawberry.ID, patch: Any, expected_revision: int | None = None
+) -> HoksPayload:
+    written = await _writes(info).update(_plan_id(id), patch, expected_revision=expected_revision)
+    return _payload(info, written)
+
+
+async def replace_hoks(
+    info: Info, id: strawberry.ID, input: Any, expected_revision: int | None = None
+) -> HoksPayload:
+    written = await _writes(info).replace(_plan_id(id), input, expected_revision=expected_revision)
+    return _payload(info, written)
+
+
+async def delete_hoks(info: Info, id: strawberry.ID, expected_revision: int | None = None) -> HoksPayload:
+    written = await _writes(info).delete(_plan_id(id), expected_revision=expected_revision)
+    return _payload(info, written)
+
+
+async def restore_hoks(info: Info, id: strawberry.ID, expected_revision: int | None = None) -> HoksPayload:
+    written = await _writes(info).restore(_plan_id(id), expected_revision=expected_revision)
+    return _payload(info, written)
+
+
+# The generated input types are values, not classes mypy knows; strawberry reads the real ones here.
+create_hoks.__annotations__["input"] = HoksInput
+replace_hoks.__annotations__["input"] = HoksInput
+update_hoks.__annotations__["patch"] = HoksPatchInput
+
+_EXPECTED = "Optional: the revision you read; a stale one is refused with REVISION_CONFLICT (409)."
+
+
+def _field(resolver: Any, description: str) -> Any:
+    return strawberry.mutation(resolver=resolver, description=description)
+
+
+create = _field(
+    create_hoks,
+    "Luo HOKS (POST /hoks): create a plan for a study right. Service accounts transfer (source "
+    "TRANSFER; WRITE on the study right's oppilaitos, else NO_ACCESS_TO_STUDY_RIGHT); staff with WRITE "
+    "and admins enter it by hand (MANUAL: a missing yksilöivä tunniste is filled in). One plan per "
+    "study right, for ever: HOKS_ALREADY_EXISTS.",
+)
+import_ehoks = _field(
+    import_ehoks_document,
+    "Luo HOKS eHOKS-muodosta: createHoks with the plan in the eHOKS transfer format (kebab-case JSON), "
+    "as provider systems already produce it.",
+)
+update = _field(
+    update_hoks,
+    "Päivitä HOKS (PATCH): change top-level fields only; parts are refused. The OIDs cannot change. "
+    + _EXPECTED,
+)
+replace = _field(
+    replace_hoks,
+    "Korvaa HOKS (PUT): the whole plan; parts left out are removed. Left-out optional top-level fields "
+    "are cleared, except puhelinnumero and tuva-opiskeluoikeus-oid, which are kept (as eHOKS). " + _EXPECTED,
+)
+delete = _field(
+    delete_hoks,
+    "Poista HOKS (soft delete): staff with DELETE on the oppilaitos, or admins, while the study right "
+    "is active. The plan still blocks a new one for its study right. " + _EXPECTED,
+)
+restore = _field(restore_hoks, "Palauta HOKS: undo a soft delete (ADMIN). " + _EXPECTED)

@@ -1,0 +1,455 @@
+"""The write pipeline of HOKS plans: transfers, manual entry, deletion (issue 5).
+
+The checks run in eHOKS's order (ehoks-backend.md §2.6), so the same error wins:
+
+    create:  principal kind → study right in the registry (STUDY_RIGHT_NOT_FOUND) → the document
+             (BAD_USER_INPUT, every violation) → WRITE on the study right's oppilaitos
+             (NO_ACCESS_TO_STUDY_RIGHT to services, FORBIDDEN to staff) → one plan per study
+             right, soft-deleted ones included (HOKS_ALREADY_EXISTS)
+    update/replace: principal kind → the plan, within the caller's scope (NOT_FOUND) → WRITE
+             → the document, including OID changes (BAD_USER_INPUT) → expectedRevision
+             (REVISION_CONFLICT)
+    delete:  → the plan (NOT_FOUND) → DELETE (FORBIDDEN) → expectedRevision → study right still
+             active (FORBIDDEN, as eHOKS's shallow delete)
+
+The plan named by an update is the `hoks_id` argument alone (§9.1): the body never selects the
+row. A typed input cannot carry an id; an eHOKS body that does is rejected (`read-only-field`).
+
+Every accepted write is one transaction: the plan row, its revision (the whole document as it
+then stood, and the changed paths) and the audit event commit together or not at all. Updates
+lock the plan row first (SELECT ... FOR UPDATE), so concurrent writes to one plan never
+interleave and `expectedRevision` is compared with the revision that is really being replaced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from hoks_gateway import identifiers
+from hoks_gateway.audit.events import AuditEvent, Outcome, record
+from hoks_gateway.auth.clock import Clock
+from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
+from hoks_gateway.authz.policy import require_privilege
+from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.sessions import Database
+from hoks_gateway.db.tables import Hoks, StudyRight
+from hoks_gateway.errors import (
+    Forbidden,
+    GatewayError,
+    HoksAlreadyExists,
+    NotFound,
+    RevisionConflict,
+    StudyRightNotFound,
+    Unauthenticated,
+    WrongAuthenticationType,
+)
+from hoks_gateway.hoks.diff import changed_paths
+from hoks_gateway.hoks.document import (
+    HoksDocument,
+    Mode,
+    StudyRightFacts,
+    load_stored,
+    parse_ehoks,
+    to_storage,
+)
+from hoks_gateway.hoks.repository import HoksRecord
+
+Operation = Literal["CREATE", "UPDATE", "REPLACE", "DELETE", "RESTORE"]
+Source = Literal["TRANSFER", "MANUAL"]
+
+# A PUT that leaves these out keeps them (ehoks-backend.md §2.6 step 7); every other optional
+# top-level field left out is cleared. The two OIDs cannot change, so leaving them out keeps them.
+KEPT_ON_REPLACE = ("oppija-oid", "opiskeluoikeus-oid", "puhelinnumero", "tuva-opiskeluoikeus-oid")
+# Koski's tilat after which a study right is over: its plan may no longer be deleted (§2.3).
+ENDED_STATUSES = frozenset({"valmistunut", "eronnut", "katsotaaneronneeksi", "peruutettu"})
+
+_FIELD_OF = {info.alias or name: name for name, info in HoksDocument.model_fields.items()}
+
+# One statement each: the plan row, its revision and its audit event (the row
+# audit.events.record() would write, in the same statement: one round trip fewer per transfer).
+# On create, the duplicate check is the unique study right itself (ON CONFLICT), so it also
+# holds against a concurrent create for the same study right.
+# The revision and the audit event of the `plan` the statement wrote.
+_REVISION_AND_AUDIT = """
+    , revision AS (
+        INSERT INTO hoks_revisions (hoks_id, number, at, principal_kind, principal_id, organisation_oid,
+                                    operation, source, document, changed_paths)
+        SELECT id, revision, :now, :principal_kind, :principal_id, :principal_organisation, :operation,
+               :source, CAST(:document AS jsonb), CAST(:paths AS text[])
+        FROM plan
+    ), audit AS (
+        INSERT INTO audit_events (request_id, principal_kind, principal_id, organisation_oid, operation,
+                                  outcome, target_learner_oid, target_hoks_id)
+        SELECT :request_id, :principal_kind, :principal_id, organisation_oid, :audit_operation,
+               'SUCCESS', learner_oid, id
+        FROM plan
+    )
+    SELECT id, eid, study_right_oid, learner_oid, organisation_oid, first_approved_on, approved_at,
+           updated_at, revision, source, deleted_at
+    FROM plan
+"""
+_INSERT_PLAN = """
+    WITH plan AS (
+        INSERT INTO hoks (study_right_oid, learner_oid, organisation_oid, first_approved_on,
+                          approved_at, created_at, updated_at, revision, source, document)
+        VALUES (:study_right_oid, :learner_oid, :organisation_oid, :first_approved_on, :approved_at,
+                :now, :now, 1, :source, CAST(:document AS jsonb))
+        ON CONFLICT (study_right_oid) DO NOTHING
+        RETURNING *
+    )
+"""
+_UPDATE_PLAN = """
+    WITH plan AS (
+        UPDATE hoks SET organisation_oid = :organisation_oid, first_approved_on = :first_approved_on,
+                        approved_at = :approved_at, updated_at = :now, revision = revision + 1,
+                        deleted_at = :deleted_at, document = CAST(:document AS jsonb)
+        WHERE id = :id
+        RETURNING *
+    )
+"""
+# Every value is a bound parameter; only these constants are joined.
+_INSERT = text(_INSERT_PLAN + _REVISION_AND_AUDIT)
+_UPDATE = text(_UPDATE_PLAN + _REVISION_AND_AUDIT)
+
+_STUDY_RIGHT = text(
+    "SELECT oppilaitos_oid, learner_oid, kind, status, started_on, ended_on, planned_end_on "
+    "FROM study_rights WHERE oid = :oid"
+)
+_EXISTING_PLAN = text("SELECT deleted_at IS NOT NULL AS deleted FROM hoks WHERE study_right_oid = :oid")
+
+_sr = aliased(StudyRight, name="sr")
+_CURRENT = (
+    *(getattr(Hoks, f.name) for f in dataclasses.fields(HoksRecord)),
+    Hoks.document,
+    _sr.oppilaitos_oid.label("sr_oppilaitos_oid"),
+    _sr.learner_oid.label("sr_learner_oid"),
+    _sr.kind.label("sr_kind"),
+    _sr.status.label("sr_status"),
+    _sr.started_on.label("sr_started_on"),
+    _sr.ended_on.label("sr_ended_on"),
+    _sr.planned_end_on.label("sr_planned_end_on"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A plan as an accepted write left it; `document` is None once it is deleted."""
+
+    record: HoksRecord
+    document: HoksDocument | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Author:
+    principal: Principal
+    manual: bool
+    """Staff and admins enter plans by hand (manuaalisyöttö); service accounts transfer them."""
+
+    @property
+    def source(self) -> Source:
+        return "MANUAL" if self.manual else "TRANSFER"
+
+    def organisation(self, plan_organisation: str) -> str:
+        """The organisation in whose name the write was made, for the revision history."""
+        if self.principal.kind is PrincipalKind.ADMIN:
+            return identifiers.OPH_ROOT_OID
+        return plan_organisation
+
+
+@dataclass(frozen=True, slots=True)
+class _Current:
+    """The plan being changed, locked, with the facts of its study right."""
+
+    record: HoksRecord
+    document: dict[str, Any]
+    oppilaitos_oid: str
+    facts: StudyRightFacts
+
+
+def facts_of(oid: str, row: Any, prefix: str = "") -> StudyRightFacts:
+    """StudyRightFacts from a row with kind/status/started_on/ended_on/planned_end_on/learner_oid."""
+
+    def get(name: str) -> Any:
+        return getattr(row, prefix + name)
+
+    return StudyRightFacts(
+        oid=oid,
+        kind=get("kind"),
+        status=get("status"),
+        started_on=get("started_on"),
+        ended_on=get("ended_on") or get("planned_end_on"),
+        learner_oid=get("learner_oid"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HoksWrites:
+    """The write operations, for one caller. `today` anchors the date rules (Finnish date)."""
+
+    db: Database
+    scope: Scope
+    clock: Clock
+    today: dt.date
+    request_id: str | None = None
+
+    # --- create -----------------------------------------------------------------------------
+
+    async def create(self, body: Mapping[str, Any], *, operation: str = "createHoks") -> Written:
+        author = self._author()
+        oid = body.get("opiskeluoikeus-oid") if isinstance(body, Mapping) else None
+        if not (isinstance(oid, str) and identifiers.is_study_right_oid(oid)):
+            # No study right to judge it against: the document's own violations say why.
+            parse_ehoks(body, mode="create", manual=author.manual, study_right=None, today=self.today)
+            raise AssertionError("parse_ehoks requires a well-formed opiskeluoikeus-oid")
+        # One transaction from the registry lookup to the audit row: a transfer is a handful of
+        # round trips, and the study right cannot change under the write.
+        async with self.db.write() as session:
+            right = (await session.execute(_STUDY_RIGHT, {"oid": oid})).one_or_none()
+            if right is None:
+                raise StudyRightNotFound(f"Opiskeluoikeus `{oid}` not found in the study-right registry.")
+            facts = facts_of(oid, right)
+            document = parse_ehoks(
+                body, mode="create", manual=author.manual, study_right=facts, today=self.today
+            )
+            target = AuditEvent(operation, Outcome.FAILURE, facts.learner_oid, None, right.oppilaitos_oid)
+            async with self._failures_audited(target):
+                require_privilege(self.scope, right.oppilaitos_oid, Privilege.WRITE)
+                stored = to_storage(document)
+                row = (
+                    await session.execute(
+                        _INSERT,
+                        {
+                            "study_right_oid": oid,
+                            "learner_oid": facts.learner_oid,
+                            "organisation_oid": right.oppilaitos_oid,
+                            **self._columns(document),
+                            **self._revision(author, right.oppilaitos_oid, "CREATE", stored, None),
+                            "now": self.clock(),
+                            "request_id": self.request_id,
+                            "audit_operation": operation,
+                        },
+                    )
+                ).one_or_none()
+                if row is None:
+                    existing = (await session.execute(_EXISTING_PLAN, {"oid": oid})).one()
+                    raise _already_exists(deleted=existing.deleted)
+        return Written(HoksRecord(*row), document)
+
+    # --- update, replace ------------------------------------------------------------------------
+
+    async def update(
+        self, hoks_id: int, patch: Mapping[str, Any], *, expected_revision: int | None = None
+    ) -> Written:
+        """PATCH: the given top-level fields change, everything else stays (parts are refused)."""
+        return await self._rewrite(hoks_id, patch, "patch", expected_revision)
+
+    async def replace(
+        self, hoks_id: int, body: Mapping[str, Any], *, expected_revision: int | None = None
+    ) -> Written:
+        """PUT: the whole plan; parts left out are removed, top-level fields as eHOKS's PUT."""
+        return await self._rewrite(hoks_id, body, "replace", expected_revision)
+
+    async def _rewrite(
+        self, hoks_id: int, body: Mapping[str, Any], mode: Mode, expected_revision: int | None
+    ) -> Written:
+        author = self._author()
+        operation: Operation = "UPDATE" if mode == "patch" else "REPLACE"
+        audit_operation = "updateHoks" if mode == "patch" else "replaceHoks"
+        async with self.db.write() as session:
+            current = await self._lock(session, hoks_id)
+            async with self._failures_audited(self._target(audit_operation, current)):
+                require_privilege(self.scope, current.oppilaitos_oid, Privilege.WRITE)
+                # The rules of PATCH and PUT require the plan's id; it is the argument's, always.
+                document = parse_ehoks(
+                    {**body, "id": hoks_id},
+                    mode=mode,
+                    manual=author.manual,
+                    study_right=current.facts,
+                    today=self.today,
+                )
+                _check_revision(current.record, expected_revision)
+                document.id = None
+                if mode == "patch":
+                    document = load_stored(current.document | to_storage(document))
+                else:
+                    _keep_left_out_fields(document, current.document)
+                return await self._store(session, author, current, operation, audit_operation, document)
+
+    # --- delete, restore --------------------------------------------------------------------------
+
+    async def delete(self, hoks_id: int, *, expected_revision: int | None = None) -> Written:
+        """Soft delete (staff with DELETE, admins), while the study right is still active."""
+        author = self._author()
+        if author.principal.kind is PrincipalKind.SERVICE:
+            raise WrongAuthenticationType("Service accounts cannot delete plans; staff with DELETE can.")
+        async with self.db.write() as session:
+            current = await self._lock(session, hoks_id)
+            async with self._failures_audited(self._target("deleteHoks", current)):
+                require_privilege(self.scope, current.oppilaitos_oid, Privilege.DELETE)
+                _check_revision(current.record, expected_revision)
+                if current.facts.status.lower() in ENDED_STATUSES:
+                    raise Forbidden(f"Opiskeluoikeus {current.facts.oid} is no longer active.")
+                return await self._store(session, author, current, "DELETE", "deleteHoks", None)
+
+    async def restore(self, hoks_id: int, *, expected_revision: int | None = None) -> Written:
+        """Undo a soft delete (admins)."""
+        author = self._author()
+        if author.principal.kind is not PrincipalKind.ADMIN:
+            raise WrongAuthenticationType("Only an OPH admin can restore a deleted plan.")
+        async with self.db.write() as session:
+            current = await self._lock(session, hoks_id, deleted=True)
+            _check_revision(current.record, expected_revision)
+            document = load_stored(current.document)
+            return await self._store(session, author, current, "RESTORE", "restoreHoks", document)
+
+    # --- the steps ----------------------------------------------------------------------------------
+
+    def _author(self) -> _Author:
+        principal = self.scope.principal
+        if principal is None:
+            raise Unauthenticated("Sign in: this operation needs a bearer token.")
+        if principal.kind is PrincipalKind.SERVICE:
+            return _Author(principal, manual=False)
+        if principal.kind in (PrincipalKind.STAFF, PrincipalKind.ADMIN):
+            return _Author(principal, manual=True)
+        raise WrongAuthenticationType(
+            f"HOKS plans are written by service accounts, staff and admins, not {principal.kind.value}."
+        )
+
+    async def _lock(self, session: AsyncSession, hoks_id: int, *, deleted: bool = False) -> _Current:
+        state = Hoks.deleted_at.is_not(None) if deleted else Hoks.deleted_at.is_(None)
+        row = (
+            await session.execute(
+                select(*_CURRENT)
+                .join(_sr, _sr.oid == Hoks.study_right_oid)
+                .where(Hoks.id == hoks_id, state, self.scope.hoks_visible())
+                .with_for_update(of=Hoks)
+            )
+        ).one_or_none()
+        if row is None:
+            what = "deleted HOKS" if deleted else "HOKS"
+            raise NotFound(f"No {what} with id {hoks_id} is visible to you.")
+        return _Current(
+            record=HoksRecord(*row[:11]),
+            document=row.document,
+            oppilaitos_oid=row.sr_oppilaitos_oid,
+            facts=facts_of(row.study_right_oid, row, "sr_"),
+        )
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        author: _Author,
+        current: _Current,
+        operation: Operation,
+        audit_operation: str,
+        document: HoksDocument | None,
+    ) -> Written:
+        now = self.clock()
+        if document is None:  # delete: the document stays as it stood
+            stored, paths, columns = current.document, ["poistettu"], _columns_of(current.record)
+        else:
+            stored = to_storage(document)
+            paths = ["poistettu"] if operation == "RESTORE" else changed_paths(current.document, stored)
+            columns = self._columns(document)
+        row = (
+            await session.execute(
+                _UPDATE,
+                {
+                    "id": current.record.id,
+                    "organisation_oid": current.oppilaitos_oid,
+                    "deleted_at": now if operation == "DELETE" else None,
+                    **columns,
+                    **self._revision(author, current.oppilaitos_oid, operation, stored, paths),
+                    "now": now,
+                    "request_id": self.request_id,
+                    "audit_operation": audit_operation,
+                },
+            )
+        ).one()
+        return Written(HoksRecord(*row), None if operation == "DELETE" else document)
+
+    @staticmethod
+    def _columns(document: HoksDocument) -> dict[str, Any]:
+        assert document.first_approved_on is not None, "create and replace require it; patch keeps it"
+        return {"first_approved_on": document.first_approved_on, "approved_at": document.approved_at}
+
+    @staticmethod
+    def _revision(
+        author: _Author,
+        plan_organisation: str,
+        operation: Operation,
+        stored: Mapping[str, Any],
+        paths: Sequence[str] | None,
+    ) -> dict[str, Any]:
+        return {
+            "principal_kind": author.principal.kind.value,
+            "principal_id": author.principal.id,
+            "principal_organisation": author.organisation(plan_organisation),
+            "operation": operation,
+            "source": author.source,
+            "document": json.dumps(stored, ensure_ascii=False, separators=(",", ":")),
+            "paths": list(stored) if paths is None else list(paths),
+        }
+
+    def _target(self, operation: str, current: _Current) -> AuditEvent:
+        record_ = current.record
+        return AuditEvent(operation, Outcome.FAILURE, record_.learner_oid, record_.id, current.oppilaitos_oid)
+
+    def _failures_audited(self, target: AuditEvent) -> _FailureAudit:
+        return _FailureAudit(self, target)
+
+
+class _FailureAudit:
+    """Refused writes on a known learner's plan are audited too (outside the rolled-back write)."""
+
+    def __init__(self, writes: HoksWrites, target: AuditEvent) -> None:
+        self.writes = writes
+        self.target = target
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
+        if isinstance(error, GatewayError):
+            writes = self.writes
+            async with writes.db.write() as session:
+                await record(session, writes.scope.principal, [self.target], request_id=writes.request_id)
+
+
+def _keep_left_out_fields(document: HoksDocument, stored: Mapping[str, Any]) -> None:
+    for key in KEPT_ON_REPLACE:
+        name = _FIELD_OF[key]
+        if getattr(document, name) is None and key in stored:
+            # The stored value passed these same rules when it was written.
+            setattr(document, name, stored[key])
+
+
+def _columns_of(plan: HoksRecord) -> dict[str, Any]:
+    return {"first_approved_on": plan.first_approved_on, "approved_at": plan.approved_at}
+
+
+def _check_revision(plan: HoksRecord, expected: int | None) -> None:
+    if expected is not None and expected != plan.revision:
+        raise RevisionConflict(
+            f"HOKS {plan.id} is at revision {plan.revision}, not {expected}: read it again and "
+            "reapply your change.",
+            currentRevision=plan.revision,
+        )
+
+
+def _already_exists(*, deleted: bool) -> HoksAlreadyExists:
+    if deleted:
+        return HoksAlreadyExists(
+            "Archived HOKS with given opiskeluoikeus oid found. Contact eHOKS support for more information."
+        )
+    return HoksAlreadyExists("HOKS with the same opiskeluoikeus-oid already exists")

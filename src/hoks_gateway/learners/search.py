@@ -1,0 +1,168 @@
+"""The staff student list (ehoks-ui §3.3) in SQL: learners with a study right the caller may see,
+optionally in one organisation, matched by name, qualification, HOKS id or OID, in keyset pages.
+
+A learner is listed once, whatever the number of their study rights; the row's dates are taken
+over the study rights that put the learner on the list (earliest first approval, latest start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.tables import Hoks, Learner, StudyRight
+from hoks_gateway.errors import BadUserInput
+from hoks_gateway.graphql.pagination import Keyset
+from hoks_gateway.learners.repository import LearnerRecord
+from hoks_gateway.organisations.access import at_or_below
+
+
+class LearnerOrder(StrEnum):
+    SURNAME_ASC = "SURNAME_ASC"
+    SURNAME_DESC = "SURNAME_DESC"
+    FIRST_APPROVED_ASC = "FIRST_APPROVED_ASC"
+    FIRST_APPROVED_DESC = "FIRST_APPROVED_DESC"
+    STARTED_ASC = "STARTED_ASC"
+    STARTED_DESC = "STARTED_DESC"
+
+    @property
+    def descending(self) -> bool:
+        return self.endswith("_DESC")
+
+    @property
+    def by_name(self) -> bool:
+        return self.startswith("SURNAME")
+
+
+MAX_TERMS = 6
+_OID = re.compile(r"^1\.2\.246\.562\.\d+\.\d+$")
+# Learners without the date sort last in either direction.
+_LAST_ASC, _LAST_DESC = dt.date(9999, 12, 31), dt.date(1, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerRow:
+    learner: LearnerRecord
+    key: tuple[Any, ...]
+
+
+def terms(search: str | None) -> list[str]:
+    words = (search or "").split()
+    if len(words) > MAX_TERMS:
+        raise BadUserInput(f"`search` takes at most {MAX_TERMS} words.")
+    return words
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerSearch:
+    scope: Scope
+    organisation_oid: str | None
+    search: Sequence[str]
+    order: LearnerOrder
+
+    def listed_study_right(self) -> ColumnElement[bool]:
+        """A study right (the enclosing query's) that shows in the list: visible, in the organisation."""
+        conditions = [self.scope.study_right_visible()]
+        if self.organisation_oid is not None:
+            conditions.append(at_or_below(StudyRight.oppilaitos_oid, self.organisation_oid))
+        return and_(*conditions)
+
+    def _term(self, term: str) -> ColumnElement[bool]:
+        """One search word, against the learner of the enclosing study right or the study right."""
+        if term.isdigit():
+            return exists().where(
+                Hoks.study_right_oid == StudyRight.oid,
+                Hoks.id == int(term),
+                Hoks.deleted_at.is_(None),
+                self.scope.hoks_visible(),
+            )
+        if _OID.match(term):
+            if self.scope.pseudonymised:
+                # Analysts know learners by pseudonym only; an OID must not confirm a person.
+                return StudyRight.oid == term
+            return or_(StudyRight.oid == term, StudyRight.learner_oid == term)
+        matches = [StudyRight.qualification_name_fi.icontains(term, autoescape=True)]
+        if not self.scope.pseudonymised:
+            matches += [
+                Learner.first_names.icontains(term, autoescape=True),
+                Learner.surname.icontains(term, autoescape=True),
+            ]
+        return or_(*matches)
+
+    def listed(self) -> ColumnElement[bool]:
+        """The learner (the enclosing query's) is on the list."""
+        return exists().where(
+            StudyRight.learner_oid == Learner.oid,
+            self.listed_study_right(),
+            *(self._term(t) for t in self.search),
+        )
+
+    def _sort_key(self) -> ColumnElement[Any]:
+        last = literal(_LAST_DESC if self.order.descending else _LAST_ASC)
+        if self.order.startswith("FIRST_APPROVED"):
+            earliest = (
+                select(func.min(Hoks.first_approved_on))
+                .join(StudyRight, StudyRight.oid == Hoks.study_right_oid)
+                .where(
+                    StudyRight.learner_oid == Learner.oid,
+                    self.listed_study_right(),
+                    Hoks.deleted_at.is_(None),
+                    self.scope.hoks_visible(),
+                )
+                .scalar_subquery()
+            )
+            return func.coalesce(earliest, last)
+        latest = (
+            select(func.max(StudyRight.started_on))
+            .where(StudyRight.learner_oid == Learner.oid, self.listed_study_right())
+            .scalar_subquery()
+        )
+        return func.coalesce(latest, last)
+
+    def _page_query(self) -> tuple[Select[Any], Keyset]:
+        columns: tuple[Any, ...] = (Learner.oid, Learner.first_names, Learner.calling_name, Learner.surname)
+        if self.order.by_name:
+            # Straight from the learners index on (surname, first_names, oid): no sort, any depth.
+            keyset = Keyset(
+                self.order.value,
+                (Learner.surname, Learner.first_names, Learner.oid),
+                (str, str, str),
+                self.order.descending,
+            )
+            return select(*columns).where(self.listed()), keyset
+        inner = select(*columns, self._sort_key().label("sort_key")).where(self.listed()).subquery()
+        keyset = Keyset(
+            self.order.value,
+            (inner.c.sort_key, inner.c.oid),
+            (dt.date.fromisoformat, str),
+            self.order.descending,
+        )
+        return select(inner), keyset
+
+    def keyset(self) -> Keyset:
+        return self._page_query()[1]
+
+    async def page(self, session: AsyncSession, limit: int, after: str | None) -> list[LearnerRow]:
+        query, keyset = self._page_query()
+        condition = keyset.after(after)
+        if condition is not None:
+            query = query.where(condition)
+        rows = await session.execute(query.order_by(*keyset.order_by()).limit(limit + 1))
+        found = []
+        for row in rows:
+            record = LearnerRecord(row.oid, row.first_names, row.calling_name, row.surname)
+            key = (row.surname, row.first_names, row.oid) if self.order.by_name else (row.sort_key, row.oid)
+            found.append(LearnerRow(record, key))
+        return found
+
+    async def count(self, session: AsyncSession) -> int:
+        total = await session.scalar(select(func.count()).select_from(Learner).where(self.listed()))
+        return int(total or 0)

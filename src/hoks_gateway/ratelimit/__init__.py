@@ -1,0 +1,1 @@
+"""Request rate limits per principal (GraphQL) and per client address (token endpoint)."""

@@ -1,0 +1,1 @@
+"""Reports over the whole register: transfer statistics and the transfer obligation's coverage."""

@@ -1,0 +1,191 @@
+"""`transferStatistics`: how far the transfer of plans has come, in total, per provider, per month.
+
+The rollout was reported as "78,000 plans, 82 of 161 providers": plans in the service, and
+koulutustoimijat that have transferred at least one plan out of all of them. A provider is the
+koulutustoimija of the plan's study right. Counts are of plans in force (not deleted), by the
+day the gateway stored them; `asOf` gives the figures as they stood at the end of that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import strawberry
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoks_gateway.db.tables import Hoks, Organisation, StudyRight
+from hoks_gateway.graphql.context import Info
+from hoks_gateway.organisations.types import Organisation as OrganisationType
+from hoks_gateway.organisations.types import load_organisation
+
+FINLAND = ZoneInfo("Europe/Helsinki")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    as_of: dt.date | None
+
+    @property
+    def end(self) -> dt.datetime | None:
+        """The first instant after `as_of` in Finland."""
+        if self.as_of is None:
+            return None
+        return dt.datetime.combine(self.as_of + dt.timedelta(days=1), dt.time(), tzinfo=FINLAND)
+
+    def plan_in_force(self) -> ColumnElement[bool]:
+        end = self.end
+        if end is None:
+            return Hoks.deleted_at.is_(None)
+        return and_(Hoks.created_at < end, or_(Hoks.deleted_at.is_(None), Hoks.deleted_at >= end))
+
+    def study_right_registered(self) -> ColumnElement[bool]:
+        end = self.end
+        return true() if end is None else StudyRight.created_at < end
+
+
+def _providers() -> ColumnElement[bool]:
+    return Organisation.type == "KOULUTUSTOIMIJA"
+
+
+@strawberry.type(description="Siirrot koulutustoimijoittain: one provider's transfers.")
+class ProviderTransfers:
+    hoks_count: int = strawberry.field(description="Plans in force from this provider.")
+    study_right_count: int = strawberry.field(description="Study rights registered for this provider.")
+    first_stored_at: dt.datetime | None = strawberry.field(description="When its first plan was stored.")
+    latest_stored_at: dt.datetime | None = strawberry.field(description="When its latest plan was stored.")
+    provider_oid: strawberry.Private[str]
+
+    @strawberry.field(description="Has transferred at least one plan.")
+    def started(self) -> bool:
+        return self.hoks_count > 0
+
+    @strawberry.field(description="Koulutustoimija.")
+    async def provider(self, info: Info) -> OrganisationType | None:
+        return await load_organisation(info, self.provider_oid)
+
+
+@strawberry.type(description="Siirrot kuukausittain: plans stored in one calendar month (Finnish time).")
+class MonthlyTransfers:
+    month: str = strawberry.field(description="The month, YYYY-MM.")
+    hoks_count: int = strawberry.field(description="Plans stored during the month (still in force).")
+    cumulative_hoks_count: int = strawberry.field(description="Plans stored by the end of the month.")
+    providers_started: int = strawberry.field(
+        description="Providers that had transferred at least one plan by the end of the month."
+    )
+
+
+@strawberry.type(
+    description="Siirtotilasto: plans in the service and providers that have started transferring "
+    'them (as the rollout reported "78,000 plans, 82 of 161 providers").'
+)
+class TransferStatistics:
+    as_of: dt.date | None = strawberry.field(
+        description="The figures stand at the end of this day (null: now)."
+    )
+    hoks_count: int = strawberry.field(description="HOKS plans in force.")
+    learner_count: int = strawberry.field(description="Learners with at least one plan in force.")
+    providers_total: int = strawberry.field(description="Koulutustoimijat in the organisation register.")
+    providers_started: int = strawberry.field(description="Koulutustoimijat with at least one plan in force.")
+    period: strawberry.Private[Period]
+
+    @strawberry.field(description="Every provider, most plans first (then by OID).")
+    async def by_provider(self, info: Info) -> list[ProviderTransfers]:
+        async with info.context.db.read() as session:
+            return await _by_provider(session, self.period)
+
+    @strawberry.field(description="Month by month, oldest first (months without new plans left out).")
+    async def by_month(self, info: Info) -> list[MonthlyTransfers]:
+        async with info.context.db.read() as session:
+            return await _by_month(session, self.period)
+
+
+async def transfer_statistics(info: Info, as_of: dt.date | None = None) -> TransferStatistics:
+    period = Period(as_of)
+    plans = (
+        select(Hoks.learner_oid, StudyRight.koulutustoimija_oid)
+        .join(StudyRight, StudyRight.oid == Hoks.study_right_oid)
+        .where(period.plan_in_force())
+        .subquery()
+    )
+    providers_total = select(func.count()).where(_providers()).scalar_subquery()
+    query = select(
+        func.count(),
+        func.count(distinct(plans.c.learner_oid)),
+        func.count(distinct(plans.c.koulutustoimija_oid)),
+        providers_total,
+    ).select_from(plans)
+    async with info.context.db.read() as session:
+        hoks_count, learner_count, started, total = (await session.execute(query)).one()
+    return TransferStatistics(
+        as_of=as_of,
+        hoks_count=hoks_count,
+        learner_count=learner_count,
+        providers_total=total,
+        providers_started=started,
+        period=period,
+    )
+
+
+async def _by_provider(session: AsyncSession, period: Period) -> list[ProviderTransfers]:
+    plans = func.count(Hoks.id)
+    query = (
+        select(
+            Organisation.oid,
+            plans,
+            func.count(StudyRight.oid),
+            func.min(Hoks.created_at),
+            func.max(Hoks.created_at),
+        )
+        .select_from(Organisation)
+        .outerjoin(
+            StudyRight,
+            and_(StudyRight.koulutustoimija_oid == Organisation.oid, period.study_right_registered()),
+        )
+        .outerjoin(Hoks, and_(Hoks.study_right_oid == StudyRight.oid, period.plan_in_force()))
+        .where(_providers())
+        .group_by(Organisation.oid)
+        .order_by(plans.desc(), Organisation.oid)
+    )
+    return [
+        ProviderTransfers(
+            hoks_count=count,
+            study_right_count=rights,
+            first_stored_at=first,
+            latest_stored_at=latest,
+            provider_oid=oid,
+        )
+        for oid, count, rights, first, latest in await session.execute(query)
+    ]
+
+
+async def _by_month(session: AsyncSession, period: Period) -> list[MonthlyTransfers]:
+    month: ColumnElement[Any] = func.to_char(func.timezone("Europe/Helsinki", Hoks.created_at), "YYYY-MM")
+    plans = (
+        select(month.label("month"), StudyRight.koulutustoimija_oid.label("provider"))
+        .join(StudyRight, StudyRight.oid == Hoks.study_right_oid)
+        .where(period.plan_in_force())
+        .cte("plans")
+    )
+    monthly = select(plans.c.month, func.count().label("n")).group_by(plans.c.month).cte("monthly")
+    firsts = select(func.min(plans.c.month).label("month")).group_by(plans.c.provider).subquery("firsts")
+    started = select(firsts.c.month, func.count().label("n")).group_by(firsts.c.month).cte("started")
+    query = (
+        select(
+            monthly.c.month,
+            monthly.c.n,
+            func.sum(monthly.c.n).over(order_by=monthly.c.month),
+            func.sum(func.coalesce(started.c.n, 0)).over(order_by=monthly.c.month),
+        )
+        .select_from(monthly.outerjoin(started, started.c.month == monthly.c.month))
+        .order_by(monthly.c.month)
+    )
+    return [
+        MonthlyTransfers(
+            month=m, hoks_count=n, cumulative_hoks_count=int(total), providers_started=int(providers)
+        )
+        for m, n, total, providers in await session.execute(query)
+    ]

@@ -1,0 +1,60 @@
+"""Each view costs the same number of SQL statements at any size: no N+1 (counts, never time)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.views import PLAN_DETAIL, STAFF_LIST, STATISTICS
+from tests.factories import Factory
+from tests.read_graph.helpers import ADMIN, Ask, sql, staff
+
+HOKSES = """
+{
+  hokses(first: 50) {
+    totalCount
+    nodes { id progress { total } studyRight { oid oppilaitos { oid } } learner { surname } }
+  }
+}
+"""
+COVERAGE = """
+query($org: ID!) {
+  transferCoverage(organisationOid: $org) {
+    requiredCount coveredCount organisation { oid }
+    missing(first: 50) { totalCount nodes { oid learner { oid } oppilaitos { oid } } }
+  }
+}
+"""
+AUDIT = "{ auditEvents(first: 50) { totalCount nodes { operation learnerOid } } }"
+
+
+async def grow(factory: Factory, providers: int) -> tuple[str, int]:
+    """`providers` more providers, each with three learners with a plan and one without."""
+    toimija, oppilaitos, plan = "", "", 0
+    for n in range(providers):
+        toimija, oppilaitos = await factory.provider(f"Toimija {n}")
+        for _ in range(3):
+            _l, _r, plan = await factory.learner_with_plan(toimija, oppilaitos)
+        await factory.study_right(await factory.learner(), toimija, oppilaitos)
+    return toimija, plan
+
+
+async def test_views_cost_the_same_at_any_size(factory: Factory, ask: Ask) -> None:
+    Run = Callable[[str, int], Awaitable[dict[str, Any]]]
+    views: dict[str, Run] = {
+        "staff list": lambda org, plan: ask(staff(org), STAFF_LIST, first=50),
+        "admin list": lambda org, plan: ask(ADMIN, STAFF_LIST, first=50),
+        "plan detail": lambda org, plan: ask(ADMIN, PLAN_DETAIL, id=str(plan)),
+        "hokses": lambda org, plan: ask(ADMIN, HOKSES),
+        "statistics": lambda org, plan: ask(ADMIN, STATISTICS),
+        "coverage": lambda org, plan: ask(ADMIN, COVERAGE, org=org),
+        "audit": lambda org, plan: ask(ADMIN, AUDIT),
+    }
+    counts: dict[str, list[int]] = {name: [] for name in views}
+    for providers in (1, 4):
+        org, plan = await grow(factory, providers)
+        for name, run in views.items():
+            body = await run(org, plan)
+            assert "errors" not in body, (name, body)
+            counts[name].append(sql(body))
+    assert {name: c[0] for name, c in counts.items()} == {name: c[1] for name, c in counts.items()}

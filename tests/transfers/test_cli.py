@@ -1,0 +1,94 @@
+"""The command line: study rights from a file, plans in and out in the eHOKS format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hoks_gateway.db.sessions import Database
+from tests.cli.test_configuration_errors import run_cli
+from tests.corpus import corpus_dir
+from tests.factories import Factory
+from tests.hoks_document.test_document_corpus import _drop_identifiers, identifiers, in_content
+from tests.transfers.world import (
+    ALL,
+    MANUAL_ONLY,
+    TRANSFERABLE,
+    corpus_entries,
+    corpus_organisations,
+    document,
+)
+
+
+async def register(db: Database, database_url: str, tmp_path: Path) -> None:
+    koulutustoimija = await corpus_organisations(db, Factory(db))
+    rights = tmp_path / "study-rights.json"
+    rights.write_text(
+        json.dumps([e.model_dump(mode="json", by_alias=True) for e in corpus_entries(koulutustoimija)])
+    )
+    result = run_cli("import-study-rights", str(rights), HOKS_DATABASE_URL=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "registered 8 study rights (8 new, 0 updated)" in result.stdout
+
+
+async def test_import_and_export_round_trip(db: Database, database_url: str, tmp_path: Path) -> None:
+    await register(db, database_url, tmp_path)
+    files = [str(corpus_dir() / name) for name in ALL]
+    imported = run_cli("import-ehoks", *files, HOKS_DATABASE_URL=database_url)
+    assert imported.returncode == 0, imported.stderr
+    assert len([line for line in imported.stdout.splitlines() if "stored as HOKS" in line]) == 8
+
+    out = tmp_path / "export"
+    exported = run_cli("export-ehoks", "--all", "--out", str(out), HOKS_DATABASE_URL=database_url)
+    assert exported.returncode == 0, exported.stderr
+    by_study_right = {}
+    for path in sorted(out.glob("hoks-*.json")):
+        plan = json.loads(path.read_text(encoding="utf-8"))
+        assert plan["manuaalisyotto"] is True
+        by_study_right[plan["opiskeluoikeus-oid"]] = {
+            k: v for k, v in plan.items() if k not in ("id", "eid", "manuaalisyotto")
+        }
+    for name in ALL:
+        sent = document(name)
+        back = by_study_right[sent["opiskeluoikeus-oid"]]
+        generated = {p: v for p, v in identifiers(back).items() if p not in identifiers(sent)}
+        assert bool(generated) == (name in MANUAL_ONLY)
+        assert in_content(_drop_identifiers(back, generated)) == in_content(sent), name
+
+
+async def test_refused_files_are_reported_and_nothing_of_them_stored(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    await register(db, database_url, tmp_path)
+    add = run_cli(
+        "service-account",
+        "add",
+        "sis-keuda",
+        "--org",
+        "1.2.246.562.10.12424158689:READ,WRITE",
+        HOKS_DATABASE_URL=database_url,
+    )
+    assert add.returncode == 0, add.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text(
+        json.dumps(document(TRANSFERABLE[0]) | {"osaamisen-saavuttamisen-pvm": "2017-01-01", "x": 1})
+    )
+    files = [str(corpus_dir() / TRANSFERABLE[1]), str(corpus_dir() / MANUAL_ONLY[0]), str(broken)]
+    result = run_cli("import-ehoks", "--transfer", "sis-keuda", *files, HOKS_DATABASE_URL=database_url)
+    assert result.returncode == 1
+    assert "[1/3]" in result.stdout and "stored as HOKS" in result.stdout and "(TRANSFER)" in result.stdout
+    assert f"[2/3] {files[1]}: refused (BAD_USER_INPUT)" in result.stderr
+    assert "workplace-period-identifier-required" in result.stderr
+    assert (
+        "osaamisen-saavuttamisen-pvm:" in result.stderr
+        and "x: This key is not allowed here." in result.stderr
+    )
+    assert "testikayttaja@testi.fi" not in result.stderr + result.stdout, "no document content in the output"
+    exported = run_cli("export-ehoks", "--all", HOKS_DATABASE_URL=database_url)
+    assert exported.returncode == 0, exported.stderr
+    assert len(exported.stdout.splitlines()) == 1
+
+
+async def test_export_of_an_unknown_plan_says_so(database_url: str) -> None:
+    result = run_cli("export-ehoks", "--id", "404", HOKS_DATABASE_URL=database_url)
+    assert result.returncode == 1 and "no HOKS with id 404" in result.stderr
