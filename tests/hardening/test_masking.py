@@ -92,3 +92,35 @@ async def test_a_database_outage_while_authenticating_is_503_too(tmp_path: Path)
     for answer in (response, token):
         assert answer.status_code == 503, answer.text
         assert [e["extensions"]["code"] for e in answer.json()["errors"]] == ["DATABASE_UNAVAILABLE"]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        # An input field the type does not have.
+        ("mutation($i: HoksInput!) { createHoks(input: $i) { hoks { id } } }", {"i": {"bogus": 1}}),
+        # A value no ID can represent.
+        ("query($id: ID!) { hoks(id: $id) { id } }", {"id": {"x": 1}}),
+    ],
+)
+async def test_variable_coercion_errors_are_the_clients_not_internal(
+    database_url: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    query: str,
+    variables: dict[str, object],
+) -> None:
+    caplog.set_level(logging.ERROR, logger="hoks_gateway.errors")
+    async with gateway(database_url, data_dir=tmp_path, demo=True) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={**bearer(tmp_path), "Accept": "application/graphql-response+json"},
+        )
+    body = response.json()
+    assert response.status_code == 400
+    assert "data" not in body
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "Internal error" not in error["message"]
+    assert caplog.records == [], "a client's bad variables are not a server fault"

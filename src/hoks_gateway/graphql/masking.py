@@ -45,13 +45,19 @@ def client_error(original: BaseException, where: object = None) -> GatewayError:
 
 def masked(error: GraphQLError, *, suggestions: bool = True) -> GraphQLError:
     original = error.original_error
-    if original is None:
+    # Variable coercion wraps graphql-core's own GraphQLError (e.g. an unknown input field): that
+    # is the client's input too, not a fault of ours.
+    coercion = isinstance(original, GraphQLError)
+    if original is None or (coercion and error.path is None):
         if error.extensions and "code" in error.extensions:
             return error
         # The client's own document or variables: parse, validation or coercion failed.
-        code = (
-            "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
-        )
+        if coercion:
+            code = "BAD_USER_INPUT"
+        elif isinstance(error, GraphQLSyntaxError):
+            code = "GRAPHQL_PARSE_FAILED"
+        else:
+            code = "GRAPHQL_VALIDATION_FAILED"
         message = error.message if suggestions else _SUGGESTION.sub("", error.message)
         return GraphQLError(
             message,
