@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import psutil
 
 from hoks_gateway.identifiers import OPH_ROOT_OID
+from tests.processes import free_port, wait_until_answering
 
 BOOT_TIMEOUT_S = 180
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def processes_using(data_dir: Path) -> list[psutil.Process]:
@@ -49,16 +41,7 @@ def boot_and_stop(data_dir: Path, log: Path) -> str:
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + BOOT_TIMEOUT_S
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
+        wait_until_answering(server, f"{base}/readyz", log, BOOT_TIMEOUT_S)
         answer = httpx.post(
             f"{base}/graphql",
             json={
