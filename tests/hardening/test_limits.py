@@ -104,6 +104,16 @@ async def test_limit_messages_name_the_limit(client: httpx.AsyncClient) -> None:
     assert f"at most {DEFAULTS.max_page_size}" in body["errors"][0]["message"]
 
 
+async def test_a_text_that_passed_is_checked_again_for_other_page_sizes(client: httpx.AsyncClient) -> None:
+    # The limits remember texts that passed (document_cache.py); a page size given as a variable
+    # is part of what they remember, so the same text with a huge `first` is still refused.
+    query = "query($n: Int) { hokses(first: $n) { totalCount } }"
+    for n in (10, 10, 10**9, 10):
+        body = (await client.post("/graphql", json={"query": query, "variables": {"n": n}})).json()
+        codes = [e["extensions"]["code"] for e in body.get("errors") or []]
+        assert ("BAD_USER_INPUT" in codes) == (n == 10**9), (n, body)
+
+
 async def test_limits_come_from_settings(database_url: str) -> None:
     query = {"query": tree(3)}
     async with gateway(database_url, max_depth=3) as strict:

@@ -106,3 +106,18 @@ async def test_transfers_updates_history_learner_view_and_manual_entry(world: Wo
         assert entered["source"] == "MANUAL" and entered["ehoksDocument"]["manuaalisyotto"] is True
     assert await world.scalar("SELECT count(*) FROM hoks") == 8
     assert await world.scalar("SELECT count(*) FROM hoks_revisions") == 10
+
+
+async def test_a_plan_read_before_and_after_a_write_shows_each_revision(world: World) -> None:
+    # Parsed plans are kept per process by (eid, revision) (hoks/repository.py): the read after
+    # a write must see the new revision, never the parsed copy of the one before.
+    name = "anonymised-example-1.json"
+    created = (await ok(world, CREATE, {"i": as_input(document(name))}, world.service))["createHoks"]["hoks"]
+    learner_oid = document(name)["oppija-oid"]
+    variables = {"oid": learner_oid, "id": created["id"]}
+    before = await ok(world, LEARNER_VIEW, variables, world.learner(learner_oid))
+    patch = {"email": "toinen.osoite@edu.keuda.fi"}
+    await ok(world, UPDATE, {"id": created["id"], "p": patch, "r": 1}, world.service)
+    after = await ok(world, LEARNER_VIEW, variables, world.learner(learner_oid))
+    assert before["hoks"]["email"] != "toinen.osoite@edu.keuda.fi"
+    assert after["hoks"]["email"] == "toinen.osoite@edu.keuda.fi"

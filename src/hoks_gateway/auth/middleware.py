@@ -11,7 +11,7 @@ from hoks_gateway.errors import AccountLocked, Unauthenticated
 
 
 class AuthenticationMiddleware:
-    """Sets `request.state.principal` (None when anonymous).
+    """Sets `request.state.principal` (None when anonymous) and `organisation_tree`.
 
     A presented token that fails verification is answered here with 401 (423 for a locked
     service account): a caller who sent credentials must learn they were refused, not silently
@@ -27,9 +27,12 @@ class AuthenticationMiddleware:
             return
         authenticator: Authenticator = scope["app"].state.authenticator
         try:
-            principal = await authenticator.principal(Headers(scope=scope).get("authorization"))
+            principal, tree = await authenticator.authenticate(Headers(scope=scope).get("authorization"))
         except (Unauthenticated, AccountLocked) as error:
             await graphql_error_response(error)(scope, receive, send)
             return
-        scope.setdefault("state", {})["principal"] = principal
+        state = scope.setdefault("state", {})
+        state["principal"] = principal
+        # The service-account check read the scope's organisation tree too (graphql/view.py).
+        state["organisation_tree"] = tree
         await self.app(scope, receive, send)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, literal, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -19,8 +21,9 @@ from hoks_gateway.auth.client_secrets import hash_secret, secret_matches
 from hoks_gateway.auth.clock import Clock
 from hoks_gateway.auth.principal import Privileges, parse_privileges, privileges_as_json
 from hoks_gateway.auth.tokens import InvalidToken
+from hoks_gateway.authz.scope import OrganisationTree, organisations_at_or_below
 from hoks_gateway.db.sessions import Database
-from hoks_gateway.db.tables import ServiceAccount
+from hoks_gateway.db.tables import Organisation, ServiceAccount
 from hoks_gateway.errors import AccountLocked, BadUserInput, NotFound, Unauthenticated
 
 
@@ -167,13 +170,32 @@ class ServiceAccounts:
 
     async def check_token(self, client_id: str, issued_at: dt.datetime | None) -> Privileges:
         """A presented token's account must still exist, be unlocked, and predate the token."""
+        privileges, _ = await self.check_token_reaching(client_id, issued_at, ())
+        return privileges
+
+    async def check_token_reaching(
+        self, client_id: str, issued_at: dt.datetime | None, organisations: Collection[str]
+    ) -> tuple[Privileges, OrganisationTree]:
+        """check_token, and the organisation tree at or below `organisations` (the token's), read
+        in the same statement: a service account's request then needs no scope statement of its
+        own (authz/scope.resolve_scope). The lock is still read on every request."""
         now = self.clock()
-        account = await self.get(client_id)
+        statement = select(*_COLUMNS).where(_T.client_id == client_id, _ACTIVE)
+        tree: list[tuple[str, list[str]]] = []
+        if organisations:
+            statement = statement.add_columns(Organisation.oid, Organisation.ancestor_oids).outerjoin(
+                Organisation, organisations_at_or_below(organisations)
+            )
+        async with self.db.read() as session:
+            rows: Sequence[Any] = (await session.execute(statement)).all()
+        account = _record(*rows[0][:5]) if rows else None
+        if organisations:
+            tree = [(row[5], row[6]) for row in rows if row[5] is not None]
         if account is None or issued_at is None or issued_at < account.created_at.replace(microsecond=0):
             raise InvalidToken("The token's service account does not exist.")
         if account.locked_until is not None and account.locked_at(now):
             raise locked_error(account.locked_until, now)
-        return account.privileges
+        return account.privileges, tree
 
     async def _record_failure(self, client_id: str, now: dt.datetime) -> dt.datetime | None:
         lock_expired = and_(_T.locked_until.is_not(None), _T.locked_until <= now)

@@ -8,7 +8,7 @@ pseudonymised). Rows outside the scope do not exist for the caller: "not found",
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, String, any_, exists, false, literal, or_, select, true
@@ -105,23 +105,42 @@ class Scope:
         return false()
 
 
+OrganisationTree = Sequence[tuple[str, Sequence[str]]]
+"""(organisation OID, its ancestors' OIDs) of every organisation at or below some given OIDs."""
+
+
+def organisations_at_or_below(held: Iterable[str]) -> ColumnElement[bool]:
+    """The organisations a principal holding privileges on `held` reaches (GIN index)."""
+    oids = _oid_array(held)
+    return or_(Organisation.oid == any_(oids), Organisation.ancestor_oids.overlap(oids))
+
+
 async def resolve_scope(
-    db: Database, principal: Principal | None, pseudonymiser: Pseudonymiser | None
+    db: Database,
+    principal: Principal | None,
+    pseudonymiser: Pseudonymiser | None,
+    *,
+    tree: OrganisationTree | None = None,
 ) -> Scope:
-    """Principal -> Scope; one indexed statement for staff and service accounts, none otherwise."""
+    """Principal -> Scope; one indexed statement for staff and service accounts, none otherwise.
+
+    `tree` is the organisation tree below (at least) the principal's organisations when the caller
+    already read it: the service-account check reads it in its own statement (auth/authenticator).
+    """
     if principal is None or principal.kind not in ORGANISATION_KINDS or not principal.privileges:
         return Scope(principal, {}, pseudonymiser)
-    held = _oid_array(principal.privileges)
-    async with db.read() as session:
-        rows = await session.execute(
-            select(Organisation.oid, Organisation.ancestor_oids).where(
-                or_(Organisation.oid == any_(held), Organisation.ancestor_oids.overlap(held))
+    if tree is None:
+        async with db.read() as session:
+            rows = await session.execute(
+                select(Organisation.oid, Organisation.ancestor_oids).where(
+                    organisations_at_or_below(principal.privileges)
+                )
             )
-        )
-        tree = [(oid, {oid, *ancestors}) for oid, ancestors in rows]
+            tree = [(oid, ancestors) for oid, ancestors in rows]
+    lineages = [(oid, {oid, *ancestors}) for oid, ancestors in tree]
     reach = {
         privilege: frozenset(
-            oid for oid, lineage in tree if lineage & principal.organisations_with(privilege)
+            oid for oid, lineage in lineages if lineage & principal.organisations_with(privilege)
         )
         for privilege in Privilege
     }

@@ -2,14 +2,23 @@
 
 No session is shared across a request: graphql-core resolves siblings concurrently, so each
 loader batch opens its own short read session and each mutation is exactly one write transaction.
+
+Round trips are what a request waits for, so a read session costs exactly its statements: it runs
+in autocommit (no BEGIN and ROLLBACK around a lone SELECT; under READ COMMITTED every statement
+takes its own snapshot anyway) and connections are not pinged on checkout. A connection that died
+with the server (restart, failover) fails its next statement; SQLAlchemy recognises the
+disconnect, invalidates the pool, and that request is answered 503 DATABASE_UNAVAILABLE
+(db/faults.py) while the following ones get fresh connections (tests/hardening: the PostgreSQL
+crash test).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from hoks_gateway.db import metrics
@@ -20,6 +29,10 @@ from hoks_gateway.db.urls import async_url
 class Database:
     engine: AsyncEngine
     _sessions: async_sessionmaker[AsyncSession]
+    _read_sessions: async_sessionmaker[AsyncSession]
+    memo: dict[str, object] = field(default_factory=dict)
+    """Process-local caches of immutable things read from this database (bounded; e.g. parsed
+    plan documents by version, hoks/repository.py), dropped with it."""
 
     @classmethod
     def connect(
@@ -39,20 +52,37 @@ class Database:
             async_url(url),
             pool_size=pool_size,
             max_overflow=max_overflow,
-            pool_pre_ping=True,
+            pool_pre_ping=False,
             connect_args=connect_args,
+            json_serializer=_json_text,
+            json_deserializer=orjson.loads,
         )
         metrics.instrument(engine)
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False, autoflush=False))
+        # Same pool; its connections are switched to autocommit on checkout (a client-side flag
+        # for asyncpg: no statement) and back on return.
+        reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return cls(
+            engine,
+            async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
+            async_sessionmaker(reader, expire_on_commit=False, autoflush=False),
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A short read-only session; nothing it does is committed."""
-        async with self._sessions() as session:
-            try:
-                yield session
-            finally:
-                await session.rollback()
+        """A short read session in autocommit: one round trip per statement, nothing else.
+
+        Only for reading: a statement that writes through it would be committed at once.
+        """
+        async with self._read_sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncSession]:
+        """A session in autocommit for a write that is one statement and needs no transaction
+        around it (the audit insert of a read): committed by PostgreSQL as it runs, one round trip
+        instead of three (BEGIN, the statement, COMMIT)."""
+        async with self._read_sessions() as session:
+            yield session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -62,3 +92,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _json_text(value: object) -> str:
+    return orjson.dumps(value).decode()

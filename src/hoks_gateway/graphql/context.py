@@ -69,7 +69,10 @@ class Loaders:
             hoks_of_study_right=one_loader(
                 db, audited(partial(hoks_repo.by_study_right, scope=scope), plans)
             ),
-            hoks_document=one_loader(db, partial(hoks_repo.documents_by_id, scope=scope)),
+            hoks_document=one_loader(
+                db,
+                partial(hoks_repo.documents_by_id, scope=scope, parsed=hoks_repo.parsed_documents(db)),
+            ),
             hoks_revisions=many_loader(db, partial(hoks_history.revisions_of, scope=scope)),
             hoks_revision_document=one_loader(db, partial(hoks_history.revision_documents, scope=scope)),
         )

@@ -6,66 +6,51 @@ Parsing and the standard validation rules cost more than executing a whole learn
 Two extensions, because the abuse limits (graphql/limits.py) must run between them:
 - `CachedParse` comes first: a text seen before gets its document without parsing. Only documents
   the limits' own parser accepted are stored, so the token limit still holds for every text.
-- `CachedValidation` comes after the limits: their per-request checks (which depend on the
-  variables, e.g. `first`) always run; the standard rules' verdict is then reused.
+- `CachedValidation` comes after the limits: their checks run for every request (they depend
+  on the variables, e.g. `first`); the standard rules' verdict is then reused. The limits keep
+  their own verdict here too, keyed by the text and the values of the variables they read.
 Only valid documents are remembered. The caches belong to one app (its settings decide the
 limits and rules) and are bounded LRUs.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from graphql import DocumentNode
 from strawberry.extensions import SchemaExtension
 
+from hoks_gateway.lru import Lru
+
 MAX_DOCUMENTS = 256
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
-
-class Lru(Generic[K, V]):
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.maxsize:
-            self._items.popitem(last=False)
-
-
-class _Caches:
+class Caches:
     def __init__(self) -> None:
         self.documents: Lru[str, DocumentNode] = Lru(MAX_DOCUMENTS)
         self.valid: Lru[tuple[str, tuple[Any, ...]], bool] = Lru(MAX_DOCUMENTS)
+        self.limit_variables: Lru[tuple[str, Hashable], tuple[str, ...]] = Lru(MAX_DOCUMENTS)
+        """(text, limits) -> the variables the limits' walk read (graphql/limits.py)."""
+        self.within_limits: Lru[tuple[str, Hashable, tuple[Any, ...]], bool] = Lru(MAX_DOCUMENTS)
+        """(text, limits, those variables' values) -> the walk passed: it is not repeated."""
 
 
-def _caches(extension: SchemaExtension) -> _Caches | None:
+def caches_for(extension: SchemaExtension) -> Caches | None:
     request = getattr(extension.execution_context.context, "request", None)
     state = getattr(getattr(request, "app", None), "state", None)
     if state is None:
         return None
     found = getattr(state, "document_caches", None)
     if found is None:
-        found = _Caches()
+        found = Caches()
         state.document_caches = found
-    return found if isinstance(found, _Caches) else None
+    return found if isinstance(found, Caches) else None
 
 
 class CachedParse(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
-        context, caches = self.execution_context, _caches(self)
+        context, caches = self.execution_context, caches_for(self)
         query = context.query
         if caches is None or not query or context.graphql_document is not None:
             yield
@@ -80,7 +65,7 @@ class CachedParse(SchemaExtension):
 
 class CachedValidation(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
-        context, caches = self.execution_context, _caches(self)
+        context, caches = self.execution_context, caches_for(self)
         query = context.query
         if caches is None or not query or context.pre_execution_errors is not None:
             yield

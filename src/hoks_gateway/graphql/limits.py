@@ -46,6 +46,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, Typ
 from strawberry.extensions import SchemaExtension
 
 from hoks_gateway.errors import BadUserInput, GatewayError
+from hoks_gateway.graphql.document_cache import caches_for
 from hoks_gateway.settings import Settings
 
 PAGE_ARGUMENTS = ("first", "last")
@@ -151,6 +152,8 @@ class _Walk:
         self.measured: dict[str, Measure] = {}
         self.in_progress: set[str] = set()
         self.page_errors: list[GatewayError] = []
+        self.variables_read: set[str] = set()
+        """The variables whose values the measure depends on (page sizes given as variables)."""
 
     def operation(self, operation: OperationDefinitionNode) -> Measure:
         root = {
@@ -242,9 +245,14 @@ class _Walk:
         if isinstance(value, IntValueNode):
             return int(value.value)
         if isinstance(value, VariableNode):
-            given = self.variables.get(value.name.value)
-            return given if _is_int(given) else None
+            self.variables_read.add(value.name.value)
+            return _page_size(self.variables.get(value.name.value))
         return None
+
+
+def _page_size(given: object) -> int | None:
+    """A variable's value as the walk reads it: an int, or nothing."""
+    return given if isinstance(given, int) and not isinstance(given, bool) else None
 
 
 def _is_int(value: object) -> bool:
@@ -274,7 +282,10 @@ def check_document(
     schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None, limits: Limits
 ) -> list[GatewayError]:
     """Every limit the document breaks, each as an error that names the limit."""
-    walk = _Walk(schema, document, variables or {}, limits)
+    return _check(_Walk(schema, document, variables or {}, limits), document, limits)
+
+
+def _check(walk: _Walk, document: DocumentNode, limits: Limits) -> list[GatewayError]:
     errors: list[GatewayError] = []
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
@@ -391,10 +402,37 @@ class GatewayLimits(SchemaExtension):
         limits = self.limits()
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
-            errors = check_document(context.schema._schema, document, context.variables, limits)
+            errors = self._check(document, limits)
             if errors:
                 # Refused before the standard rules ever see the document.
                 context.pre_execution_errors = [_graphql_error(e) for e in errors]
             elif not limits.introspection:
                 context.validation_rules = (*context.validation_rules, _NoIntrospection)
         yield
+
+    def _check(self, document: DocumentNode, limits: Limits) -> list[GatewayError]:
+        """check_document, remembering the texts that passed.
+
+        The walk's verdict depends on the document, the limits and the values of the variables it
+        read (page sizes), nothing else; so a text that passed is not walked again for the same
+        values of those variables. Refusals are not remembered (each gets its errors afresh).
+        """
+        context = self.execution_context
+        variables = context.variables or {}
+        caches = caches_for(self)
+        query = context.query
+        if caches is None or not query:
+            return check_document(context.schema._schema, document, variables, limits)
+        read = caches.limit_variables.get((query, limits))
+        if read is not None:
+            values = tuple(_page_size(variables.get(name)) for name in read)
+            if caches.within_limits.get((query, limits, values)):
+                return []
+        walk = _Walk(context.schema._schema, document, variables, limits)
+        errors = _check(walk, document, limits)
+        if not errors:
+            read = tuple(sorted(walk.variables_read))
+            caches.limit_variables.put((query, limits), read)
+            values = tuple(_page_size(variables.get(name)) for name in read)
+            caches.within_limits.put((query, limits, values), True)
+        return errors

@@ -69,7 +69,9 @@ class GraphQLView(GraphQL[Context, None]):
         return Context(
             db=db,
             request=request if isinstance(request, Request) else None,
-            authz=await resolve_scope(db, principal, state.pseudonymiser),
+            authz=await resolve_scope(
+                db, principal, state.pseudonymiser, tree=getattr(request.state, "organisation_tree", None)
+            ),
             clock=state.clock,
             request_id=request_id(request),
         )

@@ -11,13 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Text, cast, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.tables import Hoks, HoksRevision
 from hoks_gateway.graphql.loaders import group_by
-from hoks_gateway.hoks.document import HoksDocument, load_stored
+from hoks_gateway.hoks.document import HoksDocument, load_stored_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +70,11 @@ async def revision_documents(
 ) -> dict[tuple[int, int], HoksDocument]:
     """(plan id, revision number) -> the plan's document as that revision left it."""
     rows = await session.execute(
-        select(HoksRevision.hoks_id, HoksRevision.number, HoksRevision.document)
+        select(HoksRevision.hoks_id, HoksRevision.number, cast(HoksRevision.document, Text))
         .join(Hoks, Hoks.id == HoksRevision.hoks_id)
         .where(tuple_(HoksRevision.hoks_id, HoksRevision.number).in_(list(keys)), scope.hoks_visible())
     )
-    return {(row.hoks_id, row.number): load_stored(row.document) for row in rows}
+    return {(hoks_id, number): load_stored_json(text) for hoks_id, number, text in rows}
 
 
 def as_of(revisions: Sequence[RevisionRecord], moment: dt.datetime) -> RevisionRecord | None:

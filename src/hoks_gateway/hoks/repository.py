@@ -8,12 +8,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks
-from hoks_gateway.hoks.document import HoksDocument, load_stored
+from hoks_gateway.hoks.document import HoksDocument, load_stored_json
+from hoks_gateway.lru import Lru
+
+MAX_PARSED_DOCUMENTS = 1024
+"""Parsed plans kept per process (~60 KiB each as Python objects: ~60 MiB at most)."""
+
+ParsedDocuments = Lru[tuple[uuid.UUID, int], HoksDocument]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +71,36 @@ async def by_study_right(
     return {row.study_right_oid: HoksRecord(*row) for row in rows}
 
 
-async def documents_by_id(session: AsyncSession, ids: Sequence[int], scope: Scope) -> dict[int, HoksDocument]:
-    """The stored plans, parsed once per batch on the trusted path (no rules)."""
+def parsed_documents(db: Database) -> ParsedDocuments:
+    """The process's parsed plans of `db`, by (eid, revision).
+
+    A stored revision never changes, so an entry can never be stale: a write makes a new revision
+    and the old entry unreachable until it is evicted. The scope is still applied in SQL on every
+    read; the cache only saves the parse of what the query returned. Entries are shared between
+    requests and must not be modified (the read path never does; writes parse their own copies).
+    """
+    found = db.memo.get("parsed_hoks_documents")
+    if not isinstance(found, Lru):
+        found = Lru(MAX_PARSED_DOCUMENTS)
+        db.memo["parsed_hoks_documents"] = found
+    return found
+
+
+async def documents_by_id(
+    session: AsyncSession, ids: Sequence[int], scope: Scope, parsed: ParsedDocuments | None = None
+) -> dict[int, HoksDocument]:
+    """The stored plans, parsed on the trusted path (no rules), or taken from `parsed`."""
     rows = await session.execute(
-        select(Hoks.id, Hoks.document).where(
+        select(Hoks.id, Hoks.eid, Hoks.revision, cast(Hoks.document, Text)).where(
             Hoks.id.in_(ids), Hoks.deleted_at.is_(None), scope.hoks_visible()
         )
     )
-    return {row.id: load_stored(row.document) for row in rows}
+    found: dict[int, HoksDocument] = {}
+    for id_, eid, revision, text in rows:
+        document = parsed.get((eid, revision)) if parsed is not None else None
+        if document is None:
+            document = load_stored_json(text)
+            if parsed is not None:
+                parsed.put((eid, revision), document)
+        found[id_] = document
+    return found

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -397,7 +397,7 @@ class HoksWrites:
             "principal_organisation": author.organisation(plan_organisation),
             "operation": operation,
             "source": author.source,
-            "document": json.dumps(stored, ensure_ascii=False, separators=(",", ":")),
+            "document": orjson.dumps(stored).decode(),
             "paths": list(stored) if paths is None else list(paths),
         }
 

@@ -10,7 +10,7 @@ lists every violation as {path, message, rule}. `check_rules(to_ehoks(doc), Rule
 re-runs the cross-field rules alone, e.g. on a stored plan with a PATCH merged in.
 """
 
-from hoks_gateway.hoks.document.codec import load_stored, parse_ehoks, to_ehoks, to_storage
+from hoks_gateway.hoks.document.codec import load_stored, load_stored_json, parse_ehoks, to_ehoks, to_storage
 from hoks_gateway.hoks.document.model import PART_ARRAYS, HoksDocument
 from hoks_gateway.hoks.document.rules import RULES, Mode, RuleContext
 from hoks_gateway.hoks.document.rules import check as check_rules
@@ -32,6 +32,7 @@ __all__ = [
     "Violation",
     "check_rules",
     "load_stored",
+    "load_stored_json",
     "parse_ehoks",
     "part_status",
     "progress",
