@@ -161,3 +161,26 @@ async def test_parts_cost_no_sql_per_plan(db: Database, database_url: str, tmp_p
         assert len(body["data"]["learner"]["studyRights"]) == plans
         counts.append(body["extensions"]["metrics"]["sqlStatements"])
     assert counts[0] == counts[1], counts
+
+
+async def test_organisation_oids_in_parts_resolve_to_names(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    factory = Factory(db)
+    toimija, oppilaitos = await factory.provider("Koulutuskeskus Salpaus")
+    learner = await factory.learner()
+    right = await factory.study_right(learner, toimija, oppilaitos)
+    sent = corpus("hoksit.json") | {"oppija-oid": learner, "opiskeluoikeus-oid": right}
+    for unit in sent["hankittavat-ammat-tutkinnon-osat"]:
+        unit["koulutuksen-jarjestaja-oid"] = toimija
+    plan = await factory.hoks(right, learner, oppilaitos, document=sent)
+    query = (
+        "query($id: ID!) { hoks(id: $id) { vocationalUnits { "
+        "educationProviderOid educationProvider { name { fi } } } } }"
+    )
+    async with gateway(database_url, data_dir=tmp_path, demo=True) as client:
+        body = await graphql(client, query, {"id": str(plan)}, headers=bearer(tmp_path))
+    units = body["data"]["hoks"]["vocationalUnits"]
+    assert units
+    assert all(u["educationProviderOid"] == toimija for u in units)
+    assert all(u["educationProvider"] == {"name": {"fi": "Koulutuskeskus Salpaus"}} for u in units)

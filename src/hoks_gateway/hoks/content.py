@@ -16,6 +16,7 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.hoks import graphql_parts
 from hoks_gateway.hoks.document import HoksDocument, to_ehoks
 from hoks_gateway.hoks.repository import HoksRecord
+from hoks_gateway.organisations.types import Organisation, load_organisation
 
 
 def _personal_data_hidden(info: strawberry.Info) -> bool:
@@ -23,7 +24,11 @@ def _personal_data_hidden(info: strawberry.Info) -> bool:
     return hidden
 
 
-PARTS = graphql_parts.build(_personal_data_hidden, lambda info: info.context.today)
+PARTS = graphql_parts.build(
+    _personal_data_hidden,
+    lambda info: info.context.today,
+    graphql_parts.OrganisationEdge(Organisation, load_organisation),
+)
 
 # Document fields that Hoks already serves from its own columns or edges.
 _SERVED_ELSEWHERE = frozenset(

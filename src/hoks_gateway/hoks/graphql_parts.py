@@ -17,7 +17,8 @@ import functools
 import types
 import typing
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import strawberry
@@ -26,6 +27,7 @@ from pydantic.fields import FieldInfo
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
+from hoks_gateway.hoks.document import formats
 from hoks_gateway.hoks.document import model as m
 from hoks_gateway.hoks.document.status import PartStatus, part_status
 
@@ -84,12 +86,28 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
+@dataclass(frozen=True, slots=True)
+class OrganisationEdge:
+    """How a part reaches the organisation an OID inside it names (organisation data is public)."""
+
+    graphql_type: Any
+    load: Callable[[strawberry.Info, str], Awaitable[Any]]
+
+
+def _names_an_organisation(annotation: Any) -> bool:
+    members = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    return any(member == formats.OrganisationOid for member in members)
+
+
 class _Builder:
     """Builds (and remembers) one output and one input type per model class."""
 
-    def __init__(self, personal_data_hidden: PersonalDataHidden, today: Today) -> None:
+    def __init__(
+        self, personal_data_hidden: PersonalDataHidden, today: Today, organisation: OrganisationEdge
+    ) -> None:
         self._hidden = personal_data_hidden
         self._today = today
+        self._organisation = organisation
         self._outputs: dict[type[BaseModel], Any] = {}
         self._inputs: dict[tuple[type[BaseModel], bool], Any] = {}
 
@@ -116,6 +134,8 @@ class _Builder:
                     continue
                 annotations[name] = graphql | None if optional else graphql
                 namespace[name] = strawberry.field(description=info.description)
+                if name.endswith("_oid") and _names_an_organisation(info.annotation):
+                    namespace[name.removesuffix("_oid")] = self._organisation_field(name, info)
             if model in WITH_STATUS:
                 namespace["status"] = self._status_field()
             cls = type(model.__name__, (), namespace)
@@ -163,6 +183,21 @@ class _Builder:
         resolve.__annotations__["return"] = graphql | None
         field: StrawberryField = strawberry.field(
             resolver=resolve, description=f"{info.description} Personal data."
+        )
+        return field
+
+    def _organisation_field(self, oid_name: str, info: FieldInfo) -> StrawberryField:
+        load = self._organisation.load
+
+        async def organisation(root: Any, info: strawberry.Info) -> Any:
+            oid = getattr(root, oid_name)
+            return None if oid is None else await load(info, oid)
+
+        organisation.__annotations__["return"] = self._organisation.graphql_type | None
+        field: StrawberryField = strawberry.field(
+            resolver=organisation,
+            description=f"The organisation `{info.alias}` names, with its names (the views show names, "
+            "not OIDs).",
         )
         return field
 
@@ -271,8 +306,17 @@ def _variable_value(value: Any, annotation: Any) -> Any:
     return value
 
 
-def build(personal_data_hidden: PersonalDataHidden, today: Today) -> _Builder:
-    return _Builder(personal_data_hidden, today)
+def build(personal_data_hidden: PersonalDataHidden, today: Today, organisation: OrganisationEdge) -> _Builder:
+    return _Builder(personal_data_hidden, today, organisation)
 
 
-__all__ = ["PERSONAL", "SERVER_FILLED", "GraphQLPartStatus", "build", "input_variables", "to_ehoks", "typing"]
+__all__ = [
+    "PERSONAL",
+    "SERVER_FILLED",
+    "GraphQLPartStatus",
+    "OrganisationEdge",
+    "build",
+    "input_variables",
+    "to_ehoks",
+    "typing",
+]
