@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     max_directives: int = Field(default=50, description="Directives per operation, through fragments.")
     max_tokens: int = Field(default=5000, description="Lexical tokens per document (parser limit).")
     max_cost: int = Field(
-        default=200_000, description="Estimated fields resolved per operation; `first` multiplies."
+        default=300_000, description="Estimated fields resolved per operation; `first` multiplies."
     )
     max_page_size: int = Field(default=1000, description="Largest `first` a list field accepts.")
     default_page_size: int = Field(
