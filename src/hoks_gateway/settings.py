@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         default=15_000, description="PostgreSQL statement_timeout of the gateway's sessions (0: none)."
     )
     rate_limit_requests: int = Field(
-        default=3000, description="GraphQL requests per principal (or address) per window (0: off)."
+        default=60_000, description="GraphQL requests per principal (or address) per window (0: off)."
     )
     rate_limit_token_requests: int = Field(
         default=120, description="POST /auth/token requests per client address per window (0: off)."
