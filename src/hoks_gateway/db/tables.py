@@ -113,6 +113,40 @@ class StudyRight(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
+class LearnerList(Base):
+    """The staff student list, one row per (organisation, learner) (0006, maintained by triggers).
+
+    `listed_in` is an organisation the learner is listed under (the oppilaitos of one of their
+    study rights or an organisation above it) or `*` for the whole registry; the sort keys are
+    taken over the learner's study rights at or below it. Each order has its own index, so a page
+    is an index range scan however large the organisation. Never written by the gateway itself.
+    """
+
+    __tablename__ = "learner_list"
+    __table_args__ = (
+        PrimaryKeyConstraint("learner_oid", "listed_in"),  # the triggers refresh by learner
+        Index(None, "listed_in", "surname", "first_names", "learner_oid"),
+        Index(None, "listed_in", "started_on", "learner_oid"),
+        Index(None, "listed_in", "first_approved_asc", "learner_oid"),
+        Index(None, "listed_in", "first_approved_desc", "learner_oid"),
+    )
+
+    listed_in: Mapped[str] = mapped_column(String(64))
+    learner_oid: Mapped[str] = mapped_column(String(64))
+    surname: Mapped[str] = mapped_column(Text)
+    first_names: Mapped[str] = mapped_column(Text)
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    """The latest start among the study rights at or below `listed_in`."""
+    first_approved_asc: Mapped[dt.date] = mapped_column(Date)
+    """The earliest first approval of their plans in force; 9999-12-31 without one (sorts last)."""
+    first_approved_desc: Mapped[dt.date] = mapped_column(Date)
+    """The same; 0001-01-01 without one (sorts last newest first)."""
+
+
+LISTED_EVERYWHERE = "*"
+"""`learner_list.listed_in` of the rows over all of a learner's study rights."""
+
+
 class Hoks(Base):
     """A HOKS plan: one row per study right, for ever (soft-deleted ones included)."""
 

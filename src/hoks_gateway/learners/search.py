@@ -3,6 +3,15 @@ optionally in one organisation, matched by name, qualification, HOKS id or OID, 
 
 A learner is listed once, whatever the number of their study rights; the row's dates are taken
 over the study rights that put the learner on the list (earliest first approval, latest start).
+
+Without search words, when the listed study rights are exactly those at or below one
+organisation (an organisation the caller may read, or everything for admins and analysts), the
+page is read from `learner_list` (0006): one row per (organisation, learner) with the sort keys,
+an index per order, so a page is an index range scan whatever the size of the organisation.
+Otherwise it is computed from the study rights: a search scans the organisation's study rights
+for matches anyway (and sorts only the matches), and a staff member's list over all their
+organisations at once (no `organisationOid`) may include procured training of other
+oppilaitokset, which no single `listed_in` holds.
 """
 
 from __future__ import annotations
@@ -17,8 +26,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoks_gateway.auth.principal import Privilege
 from hoks_gateway.authz.scope import Scope
-from hoks_gateway.db.tables import Hoks, Learner, StudyRight
+from hoks_gateway.db.tables import LISTED_EVERYWHERE, Hoks, Learner, LearnerList, StudyRight
 from hoks_gateway.errors import BadUserInput
 from hoks_gateway.graphql.pagination import Keyset
 from hoks_gateway.learners.repository import LearnerRecord
@@ -127,7 +137,50 @@ class LearnerSearch:
         )
         return func.coalesce(latest, last)
 
+    @property
+    def listed_in(self) -> str | None:
+        """The `learner_list.listed_in` whose rows are exactly this list, if one is."""
+        if self.search:
+            return None
+        if self.organisation_oid is None:
+            return LISTED_EVERYWHERE if self.scope.everything else None
+        if self.scope.everything or self.organisation_oid in self.scope.reachable(Privilege.READ):
+            # Everything at or below a readable organisation is visible (and so are its plans:
+            # a plan's organisation is its study right's oppilaitos).
+            return self.organisation_oid
+        return None
+
+    def _list_page_query(self, listed_in: str) -> tuple[Select[Any], Keyset]:
+        if self.order.by_name:
+            key: tuple[Any, ...] = (LearnerList.surname, LearnerList.first_names, LearnerList.learner_oid)
+            parsers: tuple[Any, ...] = (str, str, str)
+        else:
+            if self.order.startswith("FIRST_APPROVED"):
+                date = (
+                    LearnerList.first_approved_desc
+                    if self.order.descending
+                    else LearnerList.first_approved_asc
+                )
+            else:
+                date = LearnerList.started_on
+            key, parsers = (date, LearnerList.learner_oid), (dt.date.fromisoformat, str)
+        query = (
+            select(
+                LearnerList.learner_oid.label("oid"),
+                LearnerList.first_names,
+                Learner.calling_name,
+                LearnerList.surname,
+                key[0].label("sort_key"),
+            )
+            .join(Learner, Learner.oid == LearnerList.learner_oid)
+            .where(LearnerList.listed_in == listed_in)
+        )
+        return query, Keyset(self.order.value, key, parsers, self.order.descending)
+
     def _page_query(self) -> tuple[Select[Any], Keyset]:
+        listed_in = self.listed_in
+        if listed_in is not None:
+            return self._list_page_query(listed_in)
         columns: tuple[Any, ...] = (Learner.oid, Learner.first_names, Learner.calling_name, Learner.surname)
         if self.order.by_name:
             # Straight from the learners index on (surname, first_names, oid): no sort, any depth.
@@ -150,12 +203,16 @@ class LearnerSearch:
     def keyset(self) -> Keyset:
         return self._page_query()[1]
 
-    async def page(self, session: AsyncSession, limit: int, after: str | None) -> list[LearnerRow]:
+    def page_query(self, limit: int, after: str | None) -> Select[Any]:
+        """The rows of one page and the first of the next (to tell whether there is one)."""
         query, keyset = self._page_query()
         condition = keyset.after(after)
         if condition is not None:
             query = query.where(condition)
-        rows = await session.execute(query.order_by(*keyset.order_by()).limit(limit + 1))
+        return query.order_by(*keyset.order_by()).limit(limit + 1)
+
+    async def page(self, session: AsyncSession, limit: int, after: str | None) -> list[LearnerRow]:
+        rows = await session.execute(self.page_query(limit, after))
         found = []
         for row in rows:
             record = LearnerRecord(row.oid, row.first_names, row.calling_name, row.surname)
@@ -163,6 +220,12 @@ class LearnerSearch:
             found.append(LearnerRow(record, key))
         return found
 
+    def count_query(self) -> Select[Any]:
+        listed_in = self.listed_in
+        if listed_in is None:
+            return select(func.count()).select_from(Learner).where(self.listed())
+        return select(func.count()).select_from(LearnerList).where(LearnerList.listed_in == listed_in)
+
     async def count(self, session: AsyncSession) -> int:
-        total = await session.scalar(select(func.count()).select_from(Learner).where(self.listed()))
+        total = await session.scalar(self.count_query())
         return int(total or 0)

@@ -111,6 +111,7 @@ async def seed_database(
                         await load.copy_plans(conn, rows, authors)
                         phase.advance(len(rows))
             await load.continue_ids_after(conn, sizes.hoks)
+            await load.derive_tables(conn)
             display.note("committing...")
         display.note("analyzing...")
         await load.analyze(conn)
