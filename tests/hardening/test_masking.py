@@ -124,3 +124,22 @@ async def test_variable_coercion_errors_are_the_clients_not_internal(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "Internal error" not in error["message"]
     assert caplog.records == [], "a client's bad variables are not a server fault"
+
+
+async def test_logged_database_errors_carry_no_personal_data(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A statement that fails after a bad deploy is logged, but not its parameters (OIDs, names)."""
+    learner = "1.2.246.562.24.44651722625"
+    await _sql(database_url, "ALTER TABLE learners RENAME COLUMN surname TO surname_gone")
+    caplog.set_level(logging.DEBUG)
+    async with gateway(database_url, data_dir=tmp_path, demo=True) as client:
+        body = await graphql(
+            client,
+            "query($oid: ID!) { learner(oid: $oid) { surname } }",
+            {"oid": learner},
+            headers=bearer(tmp_path),
+        )
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert "unexpected error" in caplog.text, "the fault itself is logged"
+    assert learner not in caplog.text

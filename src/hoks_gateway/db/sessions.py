@@ -56,6 +56,9 @@ class Database:
             connect_args=connect_args,
             json_serializer=_json_text,
             json_deserializer=orjson.loads,
+            # SQLAlchemy puts a failed statement's parameters into the exception text, and masking
+            # logs unexpected exceptions: the parameters are OIDs, names and whole plans.
+            hide_parameters=True,
         )
         metrics.instrument(engine)
         # Same pool; its connections are switched to autocommit on checkout (a client-side flag
