@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hoks_gateway import access_log
 from hoks_gateway.auth.authenticator import Authenticator
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.auth.config import gateway_signing_key, lockout_policy, token_issuer, token_verifier
@@ -74,6 +75,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        access_log.install()
         db = Database.connect(
             url,
             pool_size=settings.db_pool_size,
