@@ -147,6 +147,38 @@ LISTED_EVERYWHERE = "*"
 """`learner_list.listed_in` of the rows over all of a learner's study rights."""
 
 
+class HoksDaily(Base):
+    """Plans per (koulutustoimija, day stored, day visible, day deleted), Finnish days (0007).
+
+    Maintained by triggers on hoks and study_rights; `transferStatistics` sums it. `visible_on` is
+    the later of the plan's day and its study right's registration day (the per-provider figures
+    count a plan once both exist); `deleted_on` is `infinity` for plans in force. Never written by
+    the gateway itself.
+    """
+
+    __tablename__ = "hoks_daily"
+    __table_args__ = (PrimaryKeyConstraint("koulutustoimija_oid", "created_on", "visible_on", "deleted_on"),)
+
+    koulutustoimija_oid: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    visible_on: Mapped[dt.date] = mapped_column(Date)
+    deleted_on: Mapped[dt.date] = mapped_column(Date)
+    hoks_count: Mapped[int] = mapped_column(Integer)
+    first_created_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    last_created_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+
+
+class StudyRightDaily(Base):
+    """Study rights per (koulutustoimija, day registered in Finnish time) (0007, by triggers)."""
+
+    __tablename__ = "study_right_daily"
+    __table_args__ = (PrimaryKeyConstraint("koulutustoimija_oid", "created_on"),)
+
+    koulutustoimija_oid: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    study_right_count: Mapped[int] = mapped_column(Integer)
+
+
 class Hoks(Base):
     """A HOKS plan: one row per study right, for ever (soft-deleted ones included)."""
 
@@ -159,6 +191,8 @@ class Hoks(Base):
         # Keyset orders of `hokses` (0004).
         Index(None, "updated_at", "id"),
         Index(None, "first_approved_on", "id"),
+        # Distinct learners with a plan in force (`transferStatistics.learnerCount`, 0007).
+        Index("ix_hoks_learner_oid_in_force", "learner_oid", postgresql_where=text("deleted_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

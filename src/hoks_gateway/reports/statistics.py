@@ -4,6 +4,11 @@ The rollout was reported as "78,000 plans, 82 of 161 providers": plans in the se
 koulutustoimijat that have transferred at least one plan out of all of them. A provider is the
 koulutustoimija of the plan's study right. Counts are of plans in force (not deleted), by the
 day the gateway stored them; `asOf` gives the figures as they stood at the end of that day.
+
+Every figure but `learnerCount` is a sum over the per-day summaries `hoks_daily` and
+`study_right_daily` (0007, kept by triggers), so its cost follows the number of providers and days,
+not plans. `learnerCount` (distinct learners) cannot be summed from counts: it is one count over
+the partial index of plans in force by learner (`asOf` null) or over the plans (`asOf` given).
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import strawberry
-from sqlalchemy import ColumnElement, and_, distinct, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, distinct, func, literal_column, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoks_gateway.db.tables import Hoks, Organisation, StudyRight
+from hoks_gateway.db.tables import Hoks, HoksDaily, Organisation, StudyRightDaily
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.organisations.types import Organisation as OrganisationType
 from hoks_gateway.organisations.types import load_organisation
 
 FINLAND = ZoneInfo("Europe/Helsinki")
+IN_FORCE: ColumnElement[dt.date] = literal_column("DATE 'infinity'")
+"""`hoks_daily.deleted_on` of plans not deleted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +49,20 @@ class Period:
             return Hoks.deleted_at.is_(None)
         return and_(Hoks.created_at < end, or_(Hoks.deleted_at.is_(None), Hoks.deleted_at >= end))
 
+    def summary_in_force(self) -> ColumnElement[bool]:
+        """`hoks_daily` rows of plans in force at the end of `as_of` (days are Finnish days)."""
+        if self.as_of is None:
+            return HoksDaily.deleted_on == IN_FORCE
+        return and_(HoksDaily.created_on <= self.as_of, HoksDaily.deleted_on > self.as_of)
+
+    def summary_visible(self) -> ColumnElement[bool]:
+        """...and whose study right was registered by then too (the per-provider figures)."""
+        if self.as_of is None:
+            return self.summary_in_force()
+        return and_(self.summary_in_force(), HoksDaily.visible_on <= self.as_of)
+
     def study_right_registered(self) -> ColumnElement[bool]:
-        end = self.end
-        return true() if end is None else StudyRight.created_at < end
+        return true() if self.as_of is None else StudyRightDaily.created_on <= self.as_of
 
 
 def _providers() -> ColumnElement[bool]:
@@ -105,16 +123,21 @@ class TransferStatistics:
 
 async def transfer_statistics(info: Info, as_of: dt.date | None = None) -> TransferStatistics:
     period = Period(as_of)
-    plans = (
-        select(Hoks.learner_oid, StudyRight.koulutustoimija_oid)
-        .join(StudyRight, StudyRight.oid == Hoks.study_right_oid)
-        .where(period.plan_in_force())
-        .subquery()
+    in_force = select(HoksDaily.koulutustoimija_oid, HoksDaily.hoks_count).where(period.summary_in_force())
+    plans = in_force.subquery()
+    # Grouped rather than count(DISTINCT): a hash or index-only walk instead of a sort (≈ 20 ms
+    # at 100k plans once the partial index's pages are all-visible; 0007).
+    learners = (
+        select(func.count())
+        .select_from(
+            select(Hoks.learner_oid).where(period.plan_in_force()).group_by(Hoks.learner_oid).subquery()
+        )
+        .scalar_subquery()
     )
     providers_total = select(func.count()).where(_providers()).scalar_subquery()
     query = select(
-        func.count(),
-        func.count(distinct(plans.c.learner_oid)),
+        func.coalesce(func.sum(plans.c.hoks_count), 0),
+        learners,
         func.count(distinct(plans.c.koulutustoimija_oid)),
         providers_total,
     ).select_from(plans)
@@ -122,7 +145,7 @@ async def transfer_statistics(info: Info, as_of: dt.date | None = None) -> Trans
         hoks_count, learner_count, started, total = (await session.execute(query)).one()
     return TransferStatistics(
         as_of=as_of,
-        hoks_count=hoks_count,
+        hoks_count=int(hoks_count),
         learner_count=learner_count,
         providers_total=total,
         providers_started=started,
@@ -131,46 +154,59 @@ async def transfer_statistics(info: Info, as_of: dt.date | None = None) -> Trans
 
 
 async def _by_provider(session: AsyncSession, period: Period) -> list[ProviderTransfers]:
-    plans = func.count(Hoks.id)
-    query = (
+    hoks = (
         select(
-            Organisation.oid,
-            plans,
-            func.count(StudyRight.oid),
-            func.min(Hoks.created_at),
-            func.max(Hoks.created_at),
+            HoksDaily.koulutustoimija_oid.label("provider"),
+            func.sum(HoksDaily.hoks_count).label("n"),
+            func.min(HoksDaily.first_created_at).label("first"),
+            func.max(HoksDaily.last_created_at).label("latest"),
         )
+        .where(period.summary_visible())
+        .group_by(HoksDaily.koulutustoimija_oid)
+        .subquery("plans")
+    )
+    rights = (
+        select(
+            StudyRightDaily.koulutustoimija_oid.label("provider"),
+            func.sum(StudyRightDaily.study_right_count).label("n"),
+        )
+        .where(period.study_right_registered())
+        .group_by(StudyRightDaily.koulutustoimija_oid)
+        .subquery("rights")
+    )
+    plans = func.coalesce(hoks.c.n, 0)
+    query = (
+        select(Organisation.oid, plans, func.coalesce(rights.c.n, 0), hoks.c.first, hoks.c.latest)
         .select_from(Organisation)
-        .outerjoin(
-            StudyRight,
-            and_(StudyRight.koulutustoimija_oid == Organisation.oid, period.study_right_registered()),
-        )
-        .outerjoin(Hoks, and_(Hoks.study_right_oid == StudyRight.oid, period.plan_in_force()))
+        .outerjoin(hoks, hoks.c.provider == Organisation.oid)
+        .outerjoin(rights, rights.c.provider == Organisation.oid)
         .where(_providers())
-        .group_by(Organisation.oid)
         .order_by(plans.desc(), Organisation.oid)
     )
     return [
         ProviderTransfers(
-            hoks_count=count,
-            study_right_count=rights,
+            hoks_count=int(count),
+            study_right_count=int(n_rights),
             first_stored_at=first,
             latest_stored_at=latest,
             provider_oid=oid,
         )
-        for oid, count, rights, first, latest in await session.execute(query)
+        for oid, count, n_rights, first, latest in await session.execute(query)
     ]
 
 
 async def _by_month(session: AsyncSession, period: Period) -> list[MonthlyTransfers]:
-    month: ColumnElement[Any] = func.to_char(func.timezone("Europe/Helsinki", Hoks.created_at), "YYYY-MM")
+    month: ColumnElement[Any] = func.to_char(HoksDaily.created_on, "YYYY-MM")
     plans = (
-        select(month.label("month"), StudyRight.koulutustoimija_oid.label("provider"))
-        .join(StudyRight, StudyRight.oid == Hoks.study_right_oid)
-        .where(period.plan_in_force())
+        select(
+            month.label("month"),
+            HoksDaily.koulutustoimija_oid.label("provider"),
+            HoksDaily.hoks_count.label("n"),
+        )
+        .where(period.summary_in_force())
         .cte("plans")
     )
-    monthly = select(plans.c.month, func.count().label("n")).group_by(plans.c.month).cte("monthly")
+    monthly = select(plans.c.month, func.sum(plans.c.n).label("n")).group_by(plans.c.month).cte("monthly")
     firsts = select(func.min(plans.c.month).label("month")).group_by(plans.c.provider).subquery("firsts")
     started = select(firsts.c.month, func.count().label("n")).group_by(firsts.c.month).cte("started")
     query = (
@@ -185,7 +221,7 @@ async def _by_month(session: AsyncSession, period: Period) -> list[MonthlyTransf
     )
     return [
         MonthlyTransfers(
-            month=m, hoks_count=n, cumulative_hoks_count=int(total), providers_started=int(providers)
+            month=m, hoks_count=int(n), cumulative_hoks_count=int(total), providers_started=int(providers)
         )
         for m, n, total, providers in await session.execute(query)
     ]

@@ -93,16 +93,29 @@ async def continue_ids_after(conn: asyncpg.Connection, last_hoks_id: int) -> Non
 async def analyze(conn: asyncpg.Connection) -> None:
     # Fresh tables have no statistics until autovacuum notices them; the first queries of a
     # demo should not be planned blind.
-    await conn.execute("ANALYZE organisations, learners, study_rights, hoks, hoks_revisions, learner_list")
+    await conn.execute(
+        "ANALYZE organisations, learners, study_rights, hoks, hoks_revisions, learner_list,"
+        " hoks_daily, study_right_daily"
+    )
 
 
 async def derive_tables(conn: asyncpg.Connection) -> None:
-    """The tables the triggers keep in step with every write (0006), which a bulk load skips
+    """The tables the triggers keep in step with every write (0006, 0007), which a bulk load skips
     (`hoks.bulk_load`, see `tune_for_bulk_load`): derived here in one statement each."""
     await conn.execute(
         "INSERT INTO learner_list (listed_in, learner_oid, surname, first_names, started_on,"
         " first_approved_asc, first_approved_desc)"
         " SELECT listed_in, learner_oid, surname, first_names, started_on, first_approved_asc,"
         " first_approved_desc FROM learner_list_source"
+    )
+    # The transfer statistics' summaries (0007): plans and study rights per provider and day.
+    await conn.execute(
+        "INSERT INTO hoks_daily (koulutustoimija_oid, created_on, visible_on, deleted_on, hoks_count,"
+        " first_created_at, last_created_at) SELECT koulutustoimija_oid, created_on, visible_on,"
+        " deleted_on, hoks_count, first_created_at, last_created_at FROM hoks_daily_source"
+    )
+    await conn.execute(
+        "INSERT INTO study_right_daily (koulutustoimija_oid, created_on, study_right_count)"
+        " SELECT koulutustoimija_oid, created_on, study_right_count FROM study_right_daily_source"
     )
     await conn.execute("SET LOCAL hoks.bulk_load = 'off'")
