@@ -19,11 +19,11 @@ from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.demo import DemoLogins, dev_token_issuer, graphiql_link, prepare_demo_logins
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege, parse_org_option
 from hoks_gateway.auth.service_accounts import ServiceAccounts
+from hoks_gateway.cli_database import run_reporting_errors
 from hoks_gateway.db.bootstrap import database_server
 from hoks_gateway.db.migrate import current_revision, head_revision, upgrade
-from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.urls import redacted
-from hoks_gateway.errors import ConfigurationError, GatewayError
+from hoks_gateway.errors import ConfigurationError
 from hoks_gateway.graphql import documents_cli as document_commands
 from hoks_gateway.hoks import cli as hoks_commands
 from hoks_gateway.learners import cli as learner_commands
@@ -147,21 +147,7 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _with_accounts(settings: Settings, action: Callable[[ServiceAccounts], Awaitable[None]]) -> int:
-    async def run(url: str) -> None:
-        db = Database.connect(url, pool_size=1, max_overflow=0)
-        try:
-            await action(ServiceAccounts(db, system_clock))
-        finally:
-            await db.dispose()
-
-    with database_server(settings) as url:
-        _require_migrated(url)
-        try:
-            asyncio.run(run(url))
-        except GatewayError as exc:
-            print(f"hoks-gateway: error: {exc.message}", file=sys.stderr)
-            return 1
-    return 0
+    return run_reporting_errors(settings, lambda db: action(ServiceAccounts(db, system_clock)))
 
 
 def _service_account_add(args: argparse.Namespace, settings: Settings) -> int:

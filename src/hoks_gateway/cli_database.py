@@ -36,3 +36,17 @@ def run_on_database(settings: Settings, action: Callable[[Database], Awaitable[i
     with database_server(settings) as url:
         _require_migrated(url)
         return asyncio.run(run(url))
+
+
+def run_reporting_errors(settings: Settings, action: Callable[[Database], Awaitable[None]]) -> int:
+    """`action` on the database: exit 0, or 1 with the gateway error's message as one line."""
+
+    async def run(db: Database) -> int:
+        try:
+            await action(db)
+        except GatewayError as exc:
+            print(f"hoks-gateway: error: {exc.message}", file=sys.stderr)
+            return 1
+        return 0
+
+    return run_on_database(settings, run)

@@ -9,8 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from hoks_gateway.auth.clock import system_clock
-from hoks_gateway.cli_database import run_on_database
-from hoks_gateway.db.sessions import Database
+from hoks_gateway.cli_database import run_reporting_errors
 from hoks_gateway.errors import ConfigurationError, GatewayError
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.graphql.trusted_documents import (
@@ -22,15 +21,7 @@ from hoks_gateway.settings import Settings
 
 
 def _with_documents(settings: Settings, action: Callable[[TrustedDocuments], Awaitable[None]]) -> int:
-    async def run(db: Database) -> int:
-        try:
-            await action(TrustedDocuments(db, system_clock))
-        except GatewayError as exc:
-            print(f"hoks-gateway: error: {exc.message}", file=sys.stderr)
-            return 1
-        return 0
-
-    return run_on_database(settings, run)
+    return run_reporting_errors(settings, lambda db: action(TrustedDocuments(db, system_clock)))
 
 
 def _read(paths: list[Path]) -> dict[str, str]:
