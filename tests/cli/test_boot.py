@@ -3,6 +3,7 @@ Ctrl-C stops everything. Deliberately ignores HOKS_TEST_DATABASE_URL."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -68,6 +69,12 @@ def test_make_run_path_serves_seeds_once_and_stops_cleanly(tmp_path: Path) -> No
     first = boot_and_stop(data_dir, tmp_path / "first.log")
     assert "seeding demo data" in first
     assert processes_using(data_dir) == [], "the embedded PostgreSQL outlived the gateway"
+
+    # A run that was killed (kill -9, a crash) never left the embedded server's handle list.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    handles = data_dir / "pg" / ".handle_pids.json"
+    handles.write_text(json.dumps([*json.loads(handles.read_text()), dead.pid]))
 
     second = boot_and_stop(data_dir, tmp_path / "second.log")
     assert "seeding demo data" not in second, "the demo data should be reused, not seeded again"

@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+import psutil
 
 from hoks_gateway.errors import ConfigurationError
 
@@ -55,8 +58,22 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         if self._server is not None:
+            self._forget_dead_handles()
             self._server.cleanup()
             self._server = None
+
+    def _forget_dead_handles(self) -> None:
+        """The wheel stops the server only when the last process that joined it leaves; a process
+        that was killed never leaves, and the server would then outlive every later run."""
+        handles = self.pgdata / ".handle_pids.json"
+        with self._server._lock:
+            try:
+                pids = json.loads(handles.read_text())
+            except (OSError, ValueError):
+                return
+            alive = [pid for pid in pids if psutil.pid_exists(pid)]
+            if alive != pids:
+                handles.write_text(json.dumps(alive))
 
     def __enter__(self) -> str:
         return self.start()
