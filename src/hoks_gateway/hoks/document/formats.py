@@ -42,15 +42,23 @@ FORMAT_RULES = (
 )
 
 
-def _date(value: Any) -> dt.date:
+def ehoks_date(value: object) -> dt.date | None:
+    """A date as eHOKS writes it (YYYY-MM-DD exactly), or None when the value is not one."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str) and len(value) == 10:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            pass
-    raise PydanticCustomError("date-format", "Must be a date in the form YYYY-MM-DD.")
+            return None
+    return None
+
+
+def _date(value: Any) -> dt.date:
+    parsed = ehoks_date(value)
+    if parsed is None:
+        raise PydanticCustomError("date-format", "Must be a date in the form YYYY-MM-DD.")
+    return parsed
 
 
 _TIMESTAMP = re.compile(

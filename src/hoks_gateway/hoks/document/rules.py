@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hoks_gateway import identifiers
+from hoks_gateway.hoks.document.formats import ehoks_date
 from hoks_gateway.hoks.document.model import PART_ARRAYS
 from hoks_gateway.hoks.document.study_right import StudyRightFacts
 from hoks_gateway.hoks.document.violations import Violation
@@ -144,7 +145,7 @@ def _top_level(doc: Json, ctx: RuleContext) -> Iterator[Violation]:
         if key in doc:
             yield Violation(key, "Filled in by the server; leave it out.", "read-only-field")
 
-    attained = _date(doc.get("osaamisen-saavuttamisen-pvm"))
+    attained = ehoks_date(doc.get("osaamisen-saavuttamisen-pvm"))
     if attained is not None:
         latest = ctx.today + dt.timedelta(days=ATTAINMENT_MAX_DAYS_AHEAD)
         if not ATTAINMENT_EARLIEST_EXCLUSIVE < attained < latest:
@@ -182,7 +183,7 @@ def _top_level(doc: Json, ctx: RuleContext) -> Iterator[Violation]:
             "`oppija-oid` in HOKS is only allowed with latest master oppija oid!",
             "learner-mismatch",
         )
-    first_approved = _date(doc.get("ensikertainen-hyvaksyminen"))
+    first_approved = ehoks_date(doc.get("ensikertainen-hyvaksyminen"))
     if (
         ctx.enforce_first_approval_legislation
         and first_approved is not None
@@ -275,8 +276,8 @@ def _verification(path: str, unit: Json) -> Iterator[Violation]:
 def _acquisition_method(path: str, method: Json, ctx: RuleContext) -> Iterator[Violation]:
     code = method.get("osaamisen-hankkimistapa-koodi-uri")
     workplace = isinstance(code, str) and code in WORKPLACE_METHODS
-    start = _date(method.get("alku"))
-    end = _date(method.get("loppu"))
+    start = ehoks_date(method.get("alku"))
+    end = ehoks_date(method.get("loppu"))
     study_right = ctx.study_right
 
     if (
@@ -363,13 +364,13 @@ def _interruptions(path: str, method: Json) -> Iterator[Violation]:
     # and an open-ended one (no loppu) can only be the last.
     periods: list[tuple[dt.date, int, Json]] = []
     for index, (_, period) in enumerate(_items(method, "keskeytymisajanjaksot", path)):
-        start = _date(period.get("alku"))
+        start = ehoks_date(period.get("alku"))
         if start is not None:
             periods.append((start, index, period))
     periods.sort(key=lambda p: (p[0], p[1]))
     for (_, _, earlier), (later_start, later_index, _) in itertools.pairwise(periods):
         if "loppu" in earlier:
-            earlier_end = _date(earlier["loppu"])
+            earlier_end = ehoks_date(earlier["loppu"])
             if earlier_end is None or earlier_end < later_start:
                 continue
         yield Violation(
@@ -409,17 +410,6 @@ def _items(parent: Json, key: str, prefix: str = "") -> Iterator[tuple[str, Json
     for index, item in enumerate(value):
         if isinstance(item, Mapping):
             yield f"{base}[{index}]", item
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _integer(value: object) -> int | None:
