@@ -40,7 +40,7 @@ from hoks_gateway.hoks.graphql_parts import input_variables
 from hoks_gateway.identifiers import OPH_ROOT_OID, make_oid
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ehoks" / "valid"
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ehoks" / "valid"
 TEMPLATE = "anonymised-example-1.json"
 CLIENT_ID = "bench-sis"
 SECRET = "bench-secret-" + uuid.uuid4().hex

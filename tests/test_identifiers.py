@@ -1,4 +1,4 @@
-"""OID check digits and y-tunnus, against the eHOKS rules (ehoks-backend.md §1.2)."""
+"""OID check digits and y-tunnus, against the eHOKS rules (docs/reference/ehoks-backend.md §1.2)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The gateway's own errors: the only messages a client ever sees.
 
 Each carries the code and HTTP-like status that providers already know from eHOKS
-(API.md, "Error model"). Anything that is not a GatewayError is masked as INTERNAL.
+(docs/API.md, "Error model"). Anything that is not a GatewayError is masked as INTERNAL.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """OIDs and y-tunnus: formats and check digits as the eHOKS service checks them
-(ehoks-backend.md §1.2), plus generators of valid ones for demo and test data.
+(docs/reference/ehoks-backend.md §1.2), plus generators of valid ones for demo and test data.
 
 OIDs under 1.2.246.562 have a last component of ten digits (never starting with 0) and a check
 digit. Oppija OIDs on node 24 use IBM 1-3-7; every other checked node uses Luhn. A generator bug

@@ -1,4 +1,5 @@
-"""PostgreSQL crashes and comes back in the middle of a write load (reliability-security.md §4.4).
+"""PostgreSQL crashes and comes back in the middle of a write load
+(docs/reference/reliability-security.md §4.4).
 
 A server of the test's own (embedded, migrated) is stopped with `pg_ctl -m immediate` (a crash:
 no checkpoint, recovery on start) while the gateway, a real uvicorn process, takes plan writes

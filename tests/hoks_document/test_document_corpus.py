@@ -1,4 +1,4 @@
-"""eHOKS's own example documents (shared/corpus/ehoks/valid): accepted, stored and given back."""
+"""eHOKS's own example documents (tests/fixtures/ehoks/valid): accepted, stored and given back."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every document-level rejection of ehoks-backend.md §8.2, and the rules of §1.2 and §1.4–§1.7.
+"""Every document-level rejection of docs/reference/ehoks-backend.md §8.2, and the rules of §1.2
+and §1.4–§1.7.
 
 Each case edits one valid eHOKS document (the corpus's hoksit.json, or hoks_tuva.json) and names
 the violations it must cause: rule and path, nothing else.

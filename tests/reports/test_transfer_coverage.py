@@ -1,4 +1,4 @@
-"""The transfer obligation (API.md Rules), clause by clause at its boundary dates, as
+"""The transfer obligation (docs/API.md Rules), clause by clause at its boundary dates, as
 StudyRight.transferRequired and as transferCoverage count it (one SQL expression)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Generated data in memory (no database): HOKS documents pass the eHOKS rules a service transfer
-must pass (ehoks-backend.md §1.2, §1.5, §1.6) against their own study rights, and the registry
+must pass (docs/reference/ehoks-backend.md §1.2, §1.5, §1.6) against their own study rights, and the registry
 looks like a registry."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ PART_ARRAYS = (
     "opiskeluvalmiuksia-tukevat-opinnot",
 )
 WORKPLACE = {"osaamisenhankkimistapa_koulutussopimus", "osaamisenhankkimistapa_oppisopimus"}
-# Documented fields (ehoks-backend.md §1.4) that none of the corpus examples happens to use.
+# Documented fields (docs/reference/ehoks-backend.md §1.4) that none of the corpus examples happens to use.
 DOCUMENTED_BUT_NOT_IN_CORPUS = {
     "oppisopimuksen-perusta-koodi-uri",
     "oppisopimuksen-perusta-koodi-versio",
@@ -215,7 +215,7 @@ def test_generated_documents_use_only_keys_of_the_real_format(generated: Generat
 
 def test_every_generated_plan_passes_the_document_model_as_a_service_transfer(generated: Generated) -> None:
     """The seed's plans are what a provider's system could transfer: the gateway's own validator
-    (every rule of ehoks-backend.md §1.5/§1.6) accepts each one against its study right."""
+    (every rule of docs/reference/ehoks-backend.md §1.5/§1.6) accepts each one against its study right."""
     for document in generated.documents:
         right = generated.study_rights[document["opiskeluoikeus-oid"]]
         facts = StudyRightFacts(

@@ -1,4 +1,4 @@
-"""The eHOKS transfer cases (ehoks-backend.md §8.2) through the typed mutations and the codec:
+"""The eHOKS transfer cases (docs/reference/ehoks-backend.md §8.2) through the typed mutations and the codec:
 the same outcome (code and status) as eHOKS, and nothing stored by a refused write."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Service accounts (palvelukäyttäjät): client credentials, organisation privileges, lockout.
 
 Lockout state lives in the database and changes only through single `UPDATE ... RETURNING`
-statements, so N workers or replicas count one account's failures together (ARCHITECTURE.md §8).
+statements, so N workers or replicas count one account's failures together (docs/ARCHITECTURE.md §8).
 Every "now" comes from the injected Clock, never from the database server, so tests can move it.
 """
 

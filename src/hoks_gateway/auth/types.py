@@ -17,7 +17,7 @@ from hoks_gateway.learners.types import Learner, load_learner
 from hoks_gateway.organisations.types import Organisation, load_organisation
 
 
-@strawberry.enum(description="Who is calling (API.md, Principals).")
+@strawberry.enum(description="Who is calling (docs/API.md, Principals).")
 class PrincipalKind(Enum):
     LEARNER = strawberry.enum_value("LEARNER", description="Oppija: a learner, sees their own records.")
     STAFF = strawberry.enum_value(

@@ -1,1 +1,1 @@
-"""What a caller may see and do: scope from principal, field rules, pseudonyms (ARCHITECTURE.md §6)."""
+"""What a caller may see and do: scope from principal, field rules, pseudonyms (docs/ARCHITECTURE.md §6)."""

@@ -1,4 +1,4 @@
-"""One access rule per root field: who may call it at all (ARCHITECTURE.md §6).
+"""One access rule per root field: who may call it at all (docs/ARCHITECTURE.md §6).
 
 The rule decides the principal *kind* (UNAUTHENTICATED, WRONG_AUTHENTICATION_TYPE); which rows
 the caller then sees is the scope's business, in SQL. Every Query and Mutation field must have a

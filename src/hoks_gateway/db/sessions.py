@@ -1,4 +1,4 @@
-"""Engine and sessions (ARCHITECTURE.md §5).
+"""Engine and sessions (docs/ARCHITECTURE.md §5).
 
 No session is shared across a request: graphql-core resolves siblings concurrently, so each
 loader batch opens its own short read session and each mutation is exactly one write transaction.

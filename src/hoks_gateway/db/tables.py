@@ -1,4 +1,4 @@
-"""Relational tables (ARCHITECTURE.md §3, §4).
+"""Relational tables (docs/ARCHITECTURE.md §3, §4).
 
 Learners, study rights, organisations, revisions and audit events are relational: they are the
 graph's edges. A HOKS plan is one row with its indexed top-level columns beside the whole plan as
@@ -96,10 +96,11 @@ class StudyRight(Base):
     learner_oid: Mapped[str] = mapped_column(ForeignKey("learners.oid"))
     oppilaitos_oid: Mapped[str] = mapped_column(ForeignKey("organisations.oid"))
     koulutustoimija_oid: Mapped[str] = mapped_column(ForeignKey("organisations.oid"))
-    # Hankintakoulutus (ehoks-backend.md §4.3): the organisation that delivers training procured
-    # by this study right's oppilaitos (in Koski, the oppilaitos of the opiskeluoikeus that
-    # sisältyy tähän). Its staff may read this study right and its HOKS; only the procuring
-    # oppilaitos may write, and service accounts get no share (eHOKS checks only the HOKS's own).
+    # Hankintakoulutus (docs/reference/ehoks-backend.md §4.3): the organisation that delivers
+    # training procured by this study right's oppilaitos (in Koski, the oppilaitos of the
+    # opiskeluoikeus that sisältyy tähän). Its staff may read this study right and its HOKS; only
+    # the procuring oppilaitos may write, and service accounts get no share (eHOKS checks only the
+    # HOKS's own).
     delivering_organisation_oid: Mapped[str | None] = mapped_column(ForeignKey("organisations.oid"))
     kind: Mapped[str] = mapped_column(String(16))
     # Koski's opiskeluoikeuden tila, e.g. lasna, valmistunut, eronnut, valiaikaisestikeskeytynyt.

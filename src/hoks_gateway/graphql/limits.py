@@ -1,4 +1,4 @@
-"""Abuse limits, checked before a single resolver runs (reliability-security.md §1).
+"""Abuse limits, checked before a single resolver runs (docs/reference/reliability-security.md §1).
 
 The parser stops at `max_tokens`; then one linear walk over each operation, with every fragment
 measured once however often it is spread, finds its depth, aliases, directives and cost, and checks

@@ -1,4 +1,4 @@
-"""Per-request DataLoaders (ARCHITECTURE.md §4, §5).
+"""Per-request DataLoaders (docs/ARCHITECTURE.md §4, §5).
 
 Every edge a client can traverse goes through one of these, so the number of SQL statements per
 request depends on the query's shape, never on the number of rows. Each batch opens its own short

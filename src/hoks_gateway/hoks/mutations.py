@@ -1,4 +1,4 @@
-"""The HOKS mutations (API.md): transfers by service accounts, manual entry by staff.
+"""The HOKS mutations (docs/API.md): transfers by service accounts, manual entry by staff.
 
 `HoksInput` is the input type generated from the document model (hoks/graphql_parts.py), so
 the typed mutations and the eHOKS codec accept exactly the same plans; it has no `id`, `eid` or

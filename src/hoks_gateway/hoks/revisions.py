@@ -6,7 +6,7 @@ they changed from one revision to the next, each with who sent it.
 
 A first approval before 2018-01-01 is an earlier plan (HOPS, HOJKS, ...) updated into a HOKS: it
 is shown as approved under the previous legislation, and is valid only on a study right that
-started before 2018 (API.md, Rules). Writes do not enforce that rule (parse_ehoks's
+started before 2018 (docs/API.md, Rules). Writes do not enforce that rule (parse_ehoks's
 `enforce_first_approval_legislation` stays off): eHOKS's own example documents break it, so a
 provider's system may well send such plans. The history shows the approval as invalid instead.
 """

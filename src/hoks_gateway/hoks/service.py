@@ -1,6 +1,6 @@
 """The write pipeline of HOKS plans: transfers, manual entry, deletion (issue 5).
 
-The checks run in eHOKS's order (ehoks-backend.md §2.6), so the same error wins:
+The checks run in eHOKS's order (docs/reference/ehoks-backend.md §2.6), so the same error wins:
 
     create:  principal kind → study right in the registry (STUDY_RIGHT_NOT_FOUND) → the document
              (BAD_USER_INPUT, every violation) → WRITE on the study right's oppilaitos
@@ -66,7 +66,7 @@ from hoks_gateway.hoks.repository import HoksRecord
 Operation = Literal["CREATE", "UPDATE", "REPLACE", "DELETE", "RESTORE"]
 Source = Literal["TRANSFER", "MANUAL"]
 
-# A PUT that leaves these out keeps them (ehoks-backend.md §2.6 step 7); every other optional
+# A PUT that leaves these out keeps them (docs/reference/ehoks-backend.md §2.6 step 7); every other optional
 # top-level field left out is cleared. The two OIDs cannot change, so leaving them out keeps them.
 KEPT_ON_REPLACE = ("oppija-oid", "opiskeluoikeus-oid", "puhelinnumero", "tuva-opiskeluoikeus-oid")
 # Koski's tilat after which a study right is over: its plan may no longer be deleted (§2.3).

@@ -1,7 +1,7 @@
 """Lists and reports narrowed to one organisation: the organisation and everything below it.
 
 Organisation data is public, so an unknown OID is NOT_FOUND for everybody; a known one outside
-the caller's READ reach is FORBIDDEN (API.md: staff lacking the privilege), as eHOKS answers a
+the caller's READ reach is FORBIDDEN (docs/API.md: staff lacking the privilege), as eHOKS answers a
 student list for an oppilaitos the user holds no privilege on.
 """
 

@@ -1,4 +1,4 @@
-"""The transfer obligation (API.md, Rules): which study rights must have their HOKS in the service.
+"""The transfer obligation (docs/API.md, Rules): which study rights must have their HOKS in the service.
 
 A learner's HOKS must be in the service when
   (a) the study right is valid on or after 2019-05-01: not ended before that day (so graduates of

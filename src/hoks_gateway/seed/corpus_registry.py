@@ -1,9 +1,9 @@
 """The learners and study rights the eHOKS example corpus points at.
 
-eHOKS's development setup answers for these from a mock Koski (ehoks-backend.md §8.1); the
+eHOKS's development setup answers for these from a mock Koski (docs/reference/ehoks-backend.md §8.1); the
 gateway has a registry instead, so a seeded database registers them (without plans) and every
 corpus document can then be imported into a fresh demo. The values are copied from
-shared/corpus/ehoks/valid/*.json; tests/seed/test_corpus_registry.py keeps them in step.
+tests/fixtures/ehoks/valid/*.json; tests/seed/test_corpus_registry.py keeps them in step.
 """
 
 from __future__ import annotations

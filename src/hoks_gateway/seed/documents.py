@@ -1,10 +1,11 @@
 """HOKS documents in the eHOKS transfer format (kebab-case keys), shaped like the real examples in
-shared/corpus/ehoks/valid/.
+tests/fixtures/ehoks/valid/.
 
-Each document passes the eHOKS rules a service transfer must pass (ehoks-backend.md §1.5): every
-work period lies inside its study right (on or after the start, by the planned end, and by the
-actual end for finished ones), ends after it starts, has a yksiloiva-tunniste, a part-time figure
-and a valid y-tunnus; an oppisopimus names its basis; TUVA plans hold only TUVA course parts.
+Each document passes the eHOKS rules a service transfer must pass
+(docs/reference/ehoks-backend.md §1.5): every work period lies inside its study right (on or after
+the start, by the planned end, and by the actual end for finished ones), ends after it starts, has
+a yksiloiva-tunniste, a part-time figure and a valid y-tunnus; an oppisopimus names its basis;
+TUVA plans hold only TUVA course parts.
 
 Most plans are about the size of anonymised-example-1.json; one in ten is large like
 hoksit.json, and a few are short, like the single-unit examples.

@@ -1,4 +1,4 @@
-"""Value formats of the eHOKS document (ehoks-backend.md §1.2) as annotated types.
+"""Value formats of the eHOKS document (docs/reference/ehoks-backend.md §1.2) as annotated types.
 
 Each failing check raises a PydanticCustomError whose type is the stable rule name reported to
 clients, so a format error and a cross-field rule error look alike in the violation list.

@@ -1,4 +1,4 @@
-"""The HOKS document as eHOKS defines it (ehoks-backend.md §1.1, §1.4), as pydantic models.
+"""The HOKS document as eHOKS defines it (docs/reference/ehoks-backend.md §1.1, §1.4), as pydantic models.
 
 Attribute names are English; every field's alias is its exact eHOKS key, and documents are read
 and written by alias only, so the Python names never leak into the wire format. Every map is

@@ -1,4 +1,4 @@
-"""Cross-field, context and write-mode rules of a HOKS document (ehoks-backend.md §1.4–§1.7).
+"""Cross-field, context and write-mode rules of a HOKS document (docs/reference/ehoks-backend.md §1.4–§1.7).
 
 The rules read the eHOKS document itself (kebab-case JSON), not the typed model, so that they
 also run on the parts of a document that failed a format check elsewhere: a client gets every
