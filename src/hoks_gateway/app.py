@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hoks_gateway import access_log
+from hoks_gateway import access_log, front
 from hoks_gateway.auth.authenticator import Authenticator
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.auth.config import gateway_signing_key, lockout_policy, token_issuer, token_verifier
@@ -97,6 +98,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     graphql = GraphQLView(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
     app = Starlette(
         routes=[
+            Route("/", front.index),
+            Route("/schema.graphql", front.schema_sdl),
             Route("/graphql", GraphQLHTTP(graphql, max_body_bytes=settings.max_body_bytes)),
             Route("/auth/token", token_endpoint, methods=["POST"]),
             Route("/healthz", healthz),
@@ -104,6 +107,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=[
+            *_cors(settings),
             Middleware(MaskUnexpectedErrors),
             *([Middleware(MetricsMiddleware)] if settings.debug_metrics else []),
             Middleware(AuthenticationMiddleware),
@@ -116,6 +120,26 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     app.state.token_issuer = token_issuer(settings, clock, signing_key)
     app.state.pseudonymiser = pseudonymiser_for(settings)
     return app
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Cross-origin browser frontends, when configured (outermost, so refusals carry the headers
+    too and a browser can read them). Bearer tokens travel in the Authorization header, never in
+    cookies, so credentialed requests (cookies) are not allowed: a frontend sends its token
+    itself, and `*` stays a safe wildcard."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-Id"],
+            expose_headers=["Retry-After", "WWW-Authenticate"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    ]
 
 
 def app_from_environment() -> Starlette:

@@ -1,12 +1,28 @@
-"""Configuration: one object, built once at start-up and passed in (ARCHITECTURE.md §9)."""
+"""Configuration: one object, built once at start-up and passed in (docs/ARCHITECTURE.md §9)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+from hoks_gateway.errors import ConfigurationError
+
+
+def _comma_separated(value: object) -> object:
+    # A list in an environment variable is written `a,b`, as README's table shows it.
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CommaSeparated = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)]
+
+# An origin as browsers send it (RFC 6454): scheme, host and optional port; no path, no slash.
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
 
 
 class Settings(BaseSettings):
@@ -24,15 +40,20 @@ class Settings(BaseSettings):
         default=None, description="Serve GraphiQL to browsers (default: demo mode)."
     )
     debug_metrics: bool = Field(default=False, description="Add extensions.metrics to every response.")
+    cors_origins: CommaSeparated = Field(
+        default=[],
+        description="Browser origins (e.g. `https://hoks.example.fi`) whose frontends may call the "
+        "gateway, comma-separated; `*` for any. Empty: same origin only.",
+    )
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_connect_timeout_s: float = 5.0
     log_level: str = "info"
 
-    # Tokens (ARCHITECTURE.md §6, API.md "HTTP surface").
+    # Tokens (docs/ARCHITECTURE.md §6, docs/API.md "HTTP surface").
     jwt_issuer: str = Field(default="hoks-gateway", description="Expected `iss` of bearer tokens.")
     jwt_audience: str = Field(default="hoks-gateway", description="Expected `aud` of bearer tokens.")
-    jwt_algorithms: list[str] = Field(
+    jwt_algorithms: CommaSeparated = Field(
         default=["ES256", "RS256"], description="Accepted signature algorithms (never `none` or HMAC)."
     )
     jwks_url: str | None = Field(default=None, description="The identity provider's JWKS document.")
@@ -97,6 +118,16 @@ class Settings(BaseSettings):
         "documents run, except for ADMIN and ANALYST callers.",
     )
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        wrong = [o for o in origins if o != "*" and not _ORIGIN.match(o)]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(wrong)}: an origin is scheme://host[:port], without a path or trailing slash"
+            )
+        return origins
+
     @property
     def introspection_enabled(self) -> bool:
         return self.demo if self.introspection is None else self.introspection
@@ -116,3 +147,17 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.demo if self.graphiql is None else self.graphiql
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a wrong value is one line naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HOKS_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from None
+    except SettingsError as exc:
+        raise ConfigurationError(f"invalid configuration: {exc}") from None
