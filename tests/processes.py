@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -29,3 +34,28 @@ def wait_until_answering(server: subprocess.Popen[bytes], url: str, log: Path, t
             pass
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.1)
+
+
+@contextmanager
+def demo_server(
+    data_dir: Path, log: Path, *options: str, stop: signal.Signals = signal.SIGINT, timeout_s: float = 180
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`hoks-gateway serve --demo` as `make run` starts it (embedded PostgreSQL under `data_dir`,
+    no HOKS_* from the test environment); yields (base URL, process) once /readyz answers, then
+    stops it with `stop` and requires a clean exit."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKS_")}
+    env["HOKS_DATA_DIR"] = str(data_dir)
+    command = [sys.executable, "-m", "hoks_gateway.cli", "serve", "--demo", "--port", str(port), *options]
+    with log.open("w") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answering(server, f"{base}/readyz", log, timeout_s)
+        yield base, server
+        server.send_signal(stop)
+        assert server.wait(timeout=60) == 0, log.read_text()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

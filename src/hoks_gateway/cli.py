@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,13 +27,22 @@ from hoks_gateway.db.urls import redacted
 from hoks_gateway.errors import ConfigurationError
 from hoks_gateway.graphql import documents_cli as document_commands
 from hoks_gateway.hoks import cli as hoks_commands
+from hoks_gateway.identifiers import is_learner_oid
 from hoks_gateway.learners import cli as learner_commands
-from hoks_gateway.settings import Settings
+from hoks_gateway.settings import Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    # Docker, systemd and Kubernetes stop a service with SIGTERM. uvicorn shuts down gracefully on
+    # it and then raises it again; with the default action that kills the process before the
+    # embedded PostgreSQL is stopped. Handled like Ctrl-C, it unwinds through the cleanup below.
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     settings = settings.model_copy(
         update={
             "host": args.host or settings.host,
@@ -141,6 +151,11 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError(f"{exc}; see `hoks-gateway token --help`") from None
     if privileges and kind not in (PrincipalKind.STAFF, PrincipalKind.SERVICE):
         raise ConfigurationError(f"--org applies to STAFF and SERVICE tokens, not {kind.value}")
+    if kind is not PrincipalKind.SERVICE and not is_learner_oid(args.oid):
+        raise ConfigurationError(
+            f"--oid {args.oid!r} is not a henkilö OID with a valid check digit (1.2.246.562.24.…); "
+            f"{kind.value} tokens name a person"
+        )
     ttl = args.ttl if args.ttl is not None else settings.demo_token_ttl_s
     print(dev_token_issuer(settings).issue(Principal(kind, args.oid, privileges), ttl))
     return 0
@@ -210,7 +225,11 @@ def _add_auth_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "accepted for an existing service account.",
     )
     token.add_argument("--kind", required=True, help="LEARNER, STAFF, SERVICE, ADMIN or ANALYST")
-    token.add_argument("--oid", required=True, help="learner/staff OID, or a service account's client id")
+    token.add_argument(
+        "--oid",
+        required=True,
+        help="the person's henkilö OID (1.2.246.562.24.…), or a SERVICE account's client id",
+    )
     token.add_argument("--org", action="append", default=[], metavar="OID:PRIVILEGES", help=org_help)
     token.add_argument("--ttl", type=int, help="lifetime in seconds (default HOKS_DEMO_TOKEN_TTL_S)")
     token.set_defaults(handler=_token)
@@ -308,13 +327,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic narrates every connection at INFO; the CLI prints its own one-line outcome.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        # Alembic narrates every connection at INFO; the CLI prints its own one-line outcome.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         handler: Handler = args.handler
         return handler(args, settings)
     except ConfigurationError as exc:

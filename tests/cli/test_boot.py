@@ -14,9 +14,7 @@ import httpx
 import psutil
 
 from hoks_gateway.identifiers import OPH_ROOT_OID
-from tests.processes import free_port, wait_until_answering
-
-BOOT_TIMEOUT_S = 180
+from tests.processes import demo_server
 
 
 def processes_using(data_dir: Path) -> list[psutil.Process]:
@@ -28,21 +26,9 @@ def processes_using(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
-def boot_and_stop(data_dir: Path, log: Path) -> str:
-    """Run `serve --demo` until ready, check it answers, stop it with SIGINT; return its stderr."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKS_")}
-    env["HOKS_DATA_DIR"] = str(data_dir)
-    with log.open("w") as stderr:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "hoks_gateway.cli", "serve", "--demo", "--port", str(port)],
-            env=env,
-            stdout=stderr,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_answering(server, f"{base}/readyz", log, BOOT_TIMEOUT_S)
+def boot_and_stop(data_dir: Path, log: Path, stop: signal.Signals = signal.SIGINT, *options: str) -> str:
+    """Run `serve --demo` until ready, check it answers, stop it with `stop`; return its output."""
+    with demo_server(data_dir, log, *options, stop=stop) as (base, _):
         answer = httpx.post(
             f"{base}/graphql",
             json={
@@ -54,13 +40,8 @@ def boot_and_stop(data_dir: Path, log: Path) -> str:
         assert root["type"] == "ROOT"
         assert len(root["children"]) > 0
         assert all(child["type"] == "KOULUTUSTOIMIJA" for child in root["children"])
-        server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=60) == 0, log.read_text()
-    finally:
-        if server.poll() is None:
-            server.kill()
     output = log.read_text()
-    assert f"GraphiQL:  http://127.0.0.1:{port}/graphql" in output
+    assert f"GraphiQL:  {base}/graphql" in output
     return output
 
 
@@ -79,3 +60,14 @@ def test_make_run_path_serves_seeds_once_and_stops_cleanly(tmp_path: Path) -> No
     second = boot_and_stop(data_dir, tmp_path / "second.log")
     assert "seeding demo data" not in second, "the demo data should be reused, not seeded again"
     assert processes_using(data_dir) == []
+
+
+def test_sigterm_stops_everything(tmp_path: Path) -> None:
+    """Docker, systemd and Kubernetes stop services with SIGTERM: nothing may outlive it."""
+    data_dir = tmp_path / "data"
+    output = boot_and_stop(data_dir, tmp_path / "one.log", signal.SIGTERM)
+    assert "hoks-gateway stopped." in output
+    assert processes_using(data_dir) == [], "the embedded PostgreSQL outlived SIGTERM"
+
+    boot_and_stop(data_dir, tmp_path / "two.log", signal.SIGTERM, "--workers", "2")
+    assert processes_using(data_dir) == [], "a worker or the embedded PostgreSQL outlived SIGTERM"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from hoks_gateway.cli import build_parser
 from hoks_gateway.db.urls import with_database
 
 
@@ -34,11 +36,54 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["seed"]])
+def _every_command(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[list[str]]:
+    found = [list(prefix)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _every_command(sub, (*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("command", _every_command(build_parser()), ids=" ".join)
 def test_every_command_has_help(command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0
     assert "usage: hoks-gateway" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--kind", "STAFF", "--oid", "x"], "'x' is not a henkilö OID"),
+        (["--kind", "LEARNER", "--oid", "1.2.246.562.24.00000000001"], "is not a henkilö OID"),
+        (
+            ["--kind", "STAFF", "--oid", "1.2.246.562.24.92634157188", "--org", "1.2.3:READ"],
+            "'1.2.3' is not an organisation OID",
+        ),
+        (["--kind", "JANITOR", "--oid", "1.2.246.562.24.92634157188"], "JANITOR"),
+    ],
+)
+def test_token_refuses_what_is_not_an_identity(args: list[str], expected: str, tmp_path: Path) -> None:
+    line = one_error_line(run_cli("token", *args, HOKS_DATA_DIR=str(tmp_path)))
+    assert expected in line
+
+
+def test_token_requires_oid(tmp_path: Path) -> None:
+    result = run_cli("token", "--kind", "ADMIN", HOKS_DATA_DIR=str(tmp_path))
+    assert result.returncode == 2
+    assert "the following arguments are required: --oid" in result.stderr
+
+
+def test_a_wrong_setting_is_one_line_naming_it() -> None:
+    line = one_error_line(run_cli("migrate", HOKS_PORT="eighty"))
+    assert "HOKS_PORT" in line and "integer" in line
+
+
+def test_list_settings_are_comma_separated() -> None:
+    line = one_error_line(run_cli("migrate", HOKS_CORS_ORIGINS="https://a.example, https://b.example/app"))
+    assert "HOKS_CORS_ORIGINS" in line and "https://b.example/app" in line
+    assert "https://a.example," not in line
 
 
 def test_unreachable_database() -> None:

@@ -1,10 +1,12 @@
-"""The authenticated caller (API.md, "Principals")."""
+"""The authenticated caller (docs/API.md, "Principals")."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from hoks_gateway.identifiers import is_organisation_oid
 
 
 class PrincipalKind(StrEnum):
@@ -57,6 +59,8 @@ def parse_org_option(value: str) -> tuple[str, frozenset[Privilege]]:
     oid, sep, names = value.partition(":")
     if not sep or not oid or not names:
         raise ValueError(f"expected OID:PRIVILEGE[,PRIVILEGE...], got {value!r}")
+    if not is_organisation_oid(oid):
+        raise ValueError(f"{oid!r} is not an organisation OID with a valid check digit (1.2.246.562.10.…)")
     try:
         return oid, frozenset(Privilege(name.strip().upper()) for name in names.split(","))
     except ValueError:
