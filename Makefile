@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
 
 .PHONY: run test lint schema bench clean help
 
@@ -16,16 +15,25 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall whenever pyproject.toml changes.
-$(INSTALLED): pyproject.toml | $(BIN)/python
+# `make run` needs the gateway alone; `make test` adds the pinned test tools. Each reinstalls
+# whenever pyproject.toml changes.
+RUNTIME := $(VENV)/.installed-runtime
+TOOLS := $(VENV)/.installed-test
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-run: $(INSTALLED)
+$(TOOLS): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(RUNTIME)
+
+run: $(RUNTIME)
 	$(BIN)/hoks-gateway serve --demo
 
-lint: $(INSTALLED)
+lint: $(TOOLS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
@@ -38,7 +46,7 @@ $(AUDIT_DEPS): tests/conformance/package-lock.json
 test: lint $(AUDIT_DEPS)
 	$(BIN)/pytest
 
-schema: $(INSTALLED)
+schema: $(RUNTIME)
 	$(BIN)/python -m hoks_gateway.graphql.export > schema.graphql
 
 clean:
