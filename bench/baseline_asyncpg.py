@@ -40,7 +40,7 @@ STUDY_RIGHTS = str(
     select(*STUDY_RIGHT_COLUMNS)
     .where(StudyRight.learner_oid == "$LEARNER")
     .order_by(StudyRight.started_on.desc(), StudyRight.oid)
-    .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})  # type: ignore[no-untyped-call]
 ).replace("'$LEARNER'", "$1")
 LEARNER = "SELECT oid, first_names, calling_name, surname FROM learners WHERE oid = $1"
 PLANS = """

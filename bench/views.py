@@ -85,6 +85,23 @@ query LearnerView {{
 """
 """The learner's own view (ehoks-ui §2.4–2.6): every study right with its whole plan."""
 
+LEARNER_BY_OID = f"""
+query LearnerByOid($oid: ID!) {{
+  learner(oid: $oid) {{
+    oid firstNames callingName surname
+    studyRights {{ {_STUDY_RIGHT} hoks {PLAN} }}
+  }}
+}}
+"""
+"""A learner looked up by staff or an administrator: every study right with its whole plan."""
+
+ORGANISATION = """
+query Organisation($oid: ID!) {
+  organisation(oid: $oid) { oid name { fi sv } }
+}
+"""
+"""One organisation by its OID: public data, no token needed (bench.side_by_side's smallest view)."""
+
 STAFF_LIST = f"""
 query StudentList($org: ID, $search: String, $order: LearnerOrder, $first: Int, $after: String) {{
   learners(organisationOid: $org, search: $search, orderBy: $order, first: $first, after: $after) {{
