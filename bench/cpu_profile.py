@@ -85,7 +85,15 @@ _FRAME = re.compile(r"^(?P<function>.*) \((?P<path>[^()]*?)(?::\d+)?\)$")
 _SHORT = re.compile(r"^.*?/(?:site-packages|src|lib/python3\.\d+)/")
 
 
-def subsystem(path: str) -> str:
+FUNCTIONS = {
+    "_SelectorSocketTransport.write": "socket write (asyncio transport send)",
+}
+"""Single functions worth a row of their own, by name, before the paths are looked at."""
+
+
+def subsystem(path: str, function: str = "") -> str:
+    if function in FUNCTIONS:
+        return FUNCTIONS[function]
     rooted = "/" + path
     for needle, name in SUBSYSTEMS:
         if needle in rooted:
@@ -163,7 +171,7 @@ def summarise(lines: Iterable[str]) -> Summary:
         summary.samples += count
         if frames[0].function != "<module>":
             summary.detached += count
-        named = [subsystem(f.path) for f in frames]
+        named = [subsystem(f.path, f.function) for f in frames]
         owner = next((s for s in reversed(named) if s != OTHER), OTHER)
         summary.self_by_subsystem[owner] += count
         summary.self_by_function[frames[-1].label] += count

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,17 +25,19 @@ def gateway(
     workers: int = 1,
     debug_metrics: bool = False,
     python_path: Path | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[Served]:
     """The gateway on a free loopback port: demo mode (the demo signing key under `data_dir`; a
     seeded database is not seeded again), the per-principal rate limit off so that it measures
     reads alone. `python_path` is put in front of the interpreter's path (e.g. uvloop and
-    httptools, which uvicorn then picks up by itself)."""
+    httptools, which uvicorn then picks up by itself); `settings` are more HOKS_ variables."""
     port = free_port()
     env = {
         "HOKS_DATABASE_URL": database_url,
         "HOKS_DATA_DIR": str(data_dir),
         "HOKS_RATE_LIMIT_REQUESTS": "0",
         "HOKS_DEBUG_METRICS": "1" if debug_metrics else "0",
+        **(settings or {}),
     }
     if python_path is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(python_path), os.environ.get("PYTHONPATH")]))

@@ -268,12 +268,14 @@ def report(args: argparse.Namespace, sides: list[Side], sql: dict[str, float], l
     bad = {name: found for name, found in bad.items() if found}
     stack = "asyncio + h11, as it ships" if args.gateway_stack == "shipped" else "uvloop + httptools"
     floor_stack = "uvloop + httptools" if args.floor_stack == "fast" else "asyncio + h11"
+    settings = ", ".join(f"{name}={value}" for name, value in args.gateway_setting)
     lines = [
         f"#### {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {git_revision()}",
         "",
         f"`{Path(sys.executable).name} -m bench.side_by_side {' '.join(sys.argv[1:])}`: "
         f"{args.plans:,} plans, `wrk -t1 -c10`, {args.seconds} s per measurement after a 2 s warm-up, "
         f"{args.rounds} rounds alternating; gateway {args.workers} worker(s) on {stack}"
+        + (f" with {settings}" if settings else "")
         + (f", floor on {floor_stack}" if args.floor else "")
         + "; medians of the rounds, ratio range over rounds in brackets.",
         "",
@@ -363,7 +365,14 @@ def run(args: argparse.Namespace) -> str:
             sql = sql_per_request(probe, token, gw_bodies)
         gw_python_path = fast_stack if args.gateway_stack == "fast" else None
         served = servers.enter_context(
-            gateway(url, data_dir, work / "gateway.log", workers=args.workers, python_path=gw_python_path)
+            gateway(
+                url,
+                data_dir,
+                work / "gateway.log",
+                workers=args.workers,
+                python_path=gw_python_path,
+                settings=dict(args.gateway_setting),
+            )
         )
         peer = servers.enter_context(postgraphile.postgraphile(cache, url, work / "postgraphile.log"))
         sides = [
@@ -398,6 +407,13 @@ def run(args: argparse.Namespace) -> str:
     return block
 
 
+def _setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.startswith("HOKS_"):
+        raise argparse.ArgumentTypeError(f"{text!r}: write HOKS_NAME=VALUE (see README's settings)")
+    return name, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -415,6 +431,14 @@ def main() -> None:
         default="shipped",
         help="shipped: whatever .venv has (asyncio + h11 unless uvloop/httptools are installed); "
         "fast: uvloop + httptools from setup.sh's fast-stack on the path",
+    )
+    parser.add_argument(
+        "--gateway-setting",
+        action="append",
+        default=[],
+        type=_setting,
+        metavar="HOKS_NAME=VALUE",
+        help="a setting of the timed gateway, e.g. HOKS_DB_POOL_SIZE=30 (repeatable)",
     )
     parser.add_argument("--floor", action="store_true", help="also the Python floor (learner, detail)")
     parser.add_argument(
