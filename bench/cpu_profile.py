@@ -182,6 +182,21 @@ def summarise(lines: Iterable[str]) -> Summary:
     return summary
 
 
+def markdown(summaries: dict[str, Summary]) -> list[str]:
+    """Self time by subsystem as a Markdown table, one column per summary, rows by their mean."""
+    names = Counter[str]()
+    for summary in summaries.values():
+        for name, n in summary.self_by_subsystem.items():
+            names[name] += round(1_000_000 * n / summary.samples)
+    head = "| self time, % of samples | " + " | ".join(summaries) + " |"
+    rows = [head, "|---|" + "---|" * len(summaries)]
+    for name, _ in names.most_common():
+        cells = (_percent(s.self_by_subsystem[name], s.samples).strip() for s in summaries.values())
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    samples = (str(s.samples) for s in summaries.values())
+    return [*rows, "| samples | " + " | ".join(samples) + " |"]
+
+
 def record(py_spy: Path, pid: int, seconds: int, out: Path, *, subprocesses: bool = False) -> None:
     """Sample process `pid` (and its children) for `seconds` into `out`, py-spy's raw format."""
     command = [str(py_spy), "record", "--pid", str(pid), "--duration", str(seconds)]
@@ -197,7 +212,17 @@ def main() -> None:
     )
     parser.add_argument("profiles", nargs="+", type=Path, help="py-spy --format raw output files")
     parser.add_argument("--top", type=int, default=15, help="functions listed per table")
+    parser.add_argument(
+        "--markdown", action="store_true", help="one table: self time by subsystem, a column per file"
+    )
     args = parser.parse_args()
+    if args.markdown:
+        summaries = {}
+        for path in args.profiles:
+            with path.open() as lines:
+                summaries[path.stem] = summarise(lines)
+        print("\n".join(markdown(summaries)))
+        return
     for path in args.profiles:
         print(f"== {path}")
         with path.open() as lines:
