@@ -293,7 +293,7 @@ def record(block: str) -> None:
     text = README.read_text()
     if MARKER not in text:
         raise SystemExit(f"{README} has no line {MARKER!r} to record the run under")
-    README.write_text(text.replace(MARKER, f"{MARKER}\n\n{block}", 1))
+    README.write_text(text.replace(MARKER, f"{MARKER}\n\n{block.rstrip()}", 1))
 
 
 def profile(args: argparse.Namespace, served: Served, side: Side, views: list[str]) -> None:
