@@ -19,12 +19,3 @@ async def test_not_ready_without_database() -> None:
         ready = await client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["status"] == "unavailable"
-
-
-async def test_graphiql_only_when_enabled(database_url: str) -> None:
-    browser = {"Accept": "text/html"}
-    async with gateway(database_url, demo=True) as client:
-        page = await client.get("/graphql", headers=browser)
-        assert page.status_code == 200 and "graphiql" in page.text.lower()
-    async with gateway(database_url, demo=False) as client:
-        assert (await client.get("/graphql", headers=browser)).status_code != 200

@@ -24,6 +24,7 @@ from hoks_gateway.auth.token_endpoint import token_endpoint
 from hoks_gateway.authz.pseudonyms import pseudonymiser_for
 from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
+from hoks_gateway.graphiql import assets as graphiql_assets
 from hoks_gateway.graphql.http import GraphQLHTTP, MaskUnexpectedErrors
 from hoks_gateway.graphql.limits import Limits
 from hoks_gateway.graphql.schema import schema
@@ -104,6 +105,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             Route("/auth/token", token_endpoint, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *graphiql_assets.routes(enabled=settings.graphiql_enabled),
         ],
         lifespan=lifespan,
         middleware=[

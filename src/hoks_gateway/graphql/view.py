@@ -24,25 +24,11 @@ from hoks_gateway.authz.scope import resolve_scope
 from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.errors import Unauthenticated
+from hoks_gateway.graphiql import page as graphiql_page
 from hoks_gateway.graphql import http
 from hoks_gateway.graphql.context import Context
 from hoks_gateway.graphql.masking import format_errors
 from hoks_gateway.graphql.trusted_documents import TrustedDocuments
-
-# Shown in GraphiQL's editor on first visit: where a token goes (the demo banner prints tokens).
-_AUTH_HINT = """# Welcome to the hoks-gateway GraphiQL.
-#
-# Organisation data is public. Personal data needs a bearer token: open the
-# "Headers" tab below and paste
-#   {"Authorization": "Bearer <token>"}
-# `hoks-gateway serve --demo` prints ready tokens (learner, staff, service,
-# admin, analyst); `hoks-gateway token --kind STAFF --oid ... --org OID:READ`
-# mints others.
-#
-{
-  me { kind oid privileges { organisationOid privileges } }
-}
-"""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -53,14 +39,9 @@ class GraphQLView(GraphQL[Context, None]):
         response = await http.answer(Request(scope, receive=receive), self.run)
         await response(scope, receive, send)
 
-    @property
-    def graphql_ide_html(self) -> str:
-        html = super().graphql_ide_html
-        start = html.find("const EXAMPLE_QUERY = `")
-        end = html.find("`;", start)
-        if start < 0 or end < 0:
-            return html
-        return html[: start + len("const EXAMPLE_QUERY = `")] + _AUTH_HINT + html[end:]
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page, every asset served by the gateway: strawberry's loads them from a CDN.
+        return graphiql_page.response()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.app.state
