@@ -2,7 +2,7 @@
 of caller, each one that kind may run and that finds data in the demo data set.
 
 GraphiQL names a tab after its operation, so every example's operation name starts with its kind.
-Who may read what: docs/design/API.md, "Principals".
+Who may read what: docs/API.md, "Principals".
 """
 
 from __future__ import annotations
