@@ -155,9 +155,9 @@ async def test_demo_link_runs_a_query_with_data_from_the_database(demo: Demo, se
         assert await session.page.title() == "hoks-gateway"
         await session.page.locator(".graphiql-tab-button", has_text="LearnerMyPlanProgress").click()
         # GraphiQL reads the operation name 100 ms after an edit; run before that and it sends the
-        # previous tab's.
+        # previous tab's. (A function, not an expression: the page's CSP forbids eval.)
         await session.page.wait_for_function(
-            "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.operationName"
+            "() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.operationName"
             " === 'LearnerMyPlanProgress'"
         )
         await session.page.locator(".graphiql-execute-button").click()
