@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         default=None, description="Serve GraphiQL to browsers (default: demo mode)."
     )
     debug_metrics: bool = Field(default=False, description="Add extensions.metrics to every response.")
+    compiled_execution: bool = Field(
+        default=True,
+        description="Run queries through the compiled executor (docs/performance.md); off: "
+        "graphql-core interprets every field (same results, slower).",
+    )
     cors_origins: CommaSeparated = Field(
         default=[],
         description="Browser origins (e.g. `https://hoks.example.fi`) whose frontends may call the "

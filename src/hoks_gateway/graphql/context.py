@@ -87,6 +87,8 @@ class Context:
     clock: Clock = system_clock
     request_id: str | None = None
     audit: AuditTrail = field(default_factory=AuditTrail)
+    compiled_execution: bool = False
+    """Run queries through graphql/compiled (the app turns it on unless configured off)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

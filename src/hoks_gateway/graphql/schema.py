@@ -15,6 +15,7 @@ from hoks_gateway.auth.mutations import unlock_service_account
 from hoks_gateway.auth.types import ServiceAccount, Viewer, viewer
 from hoks_gateway.authz.rules import enforce_rules
 from hoks_gateway.graphql import nodes
+from hoks_gateway.graphql.compiled.executor import GatewayExecutor
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.graphql.document_cache import CachedParse, CachedValidation
 from hoks_gateway.graphql.limits import GatewayLimits
@@ -123,7 +124,9 @@ def build_schema() -> strawberry.Schema:
     enforce_rules(Query, Mutation)
     # The document caches sit around the limits, which must see every request (document_cache.py).
     extensions = [CachedParse, GatewayLimits, CachedValidation, AuditReads]
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions)
+    return GatewaySchema(
+        query=Query, mutation=Mutation, extensions=extensions, execution_context_class=GatewayExecutor
+    )
 
 
 schema = build_schema()

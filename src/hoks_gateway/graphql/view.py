@@ -55,6 +55,7 @@ class GraphQLView(GraphQL[Context, None]):
             ),
             clock=state.clock,
             request_id=request_id(request),
+            compiled_execution=state.settings.compiled_execution,
         )
 
     def encode_json(self, data: object) -> bytes:

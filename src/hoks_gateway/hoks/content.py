@@ -16,7 +16,7 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.hoks import graphql_parts
 from hoks_gateway.hoks.document import HoksDocument, to_ehoks
 from hoks_gateway.hoks.repository import HoksRecord
-from hoks_gateway.organisations.types import Organisation, load_organisation
+from hoks_gateway.organisations.types import organisation_edge
 
 
 def _personal_data_hidden(info: strawberry.Info) -> bool:
@@ -27,7 +27,7 @@ def _personal_data_hidden(info: strawberry.Info) -> bool:
 PARTS = graphql_parts.build(
     _personal_data_hidden,
     lambda info: info.context.today,
-    graphql_parts.OrganisationEdge(Organisation, load_organisation),
+    organisation_edge,
 )
 
 # Document fields that Hoks already serves from its own columns or edges.

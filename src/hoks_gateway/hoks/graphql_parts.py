@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import types
 import typing
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import strawberry
@@ -86,12 +86,9 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-@dataclass(frozen=True, slots=True)
-class OrganisationEdge:
-    """How a part reaches the organisation an OID inside it names (organisation data is public)."""
-
-    graphql_type: Any
-    load: Callable[[strawberry.Info, str], Awaitable[Any]]
+OrganisationEdge = Callable[[Callable[[Any], str | None], str], StrawberryField]
+"""(how a part's organisation OID is read, description) -> the field reaching that organisation
+(organisation data is public)."""
 
 
 def _names_an_organisation(annotation: Any) -> bool:
@@ -187,19 +184,10 @@ class _Builder:
         return field
 
     def _organisation_field(self, oid_name: str, info: FieldInfo) -> StrawberryField:
-        load = self._organisation.load
-
-        async def organisation(root: Any, info: strawberry.Info) -> Any:
-            oid = getattr(root, oid_name)
-            return None if oid is None else await load(info, oid)
-
-        organisation.__annotations__["return"] = self._organisation.graphql_type | None
-        field: StrawberryField = strawberry.field(
-            resolver=organisation,
-            description=f"The organisation `{info.alias}` names, with its names (the views show names, "
-            "not OIDs).",
+        return self._organisation(
+            operator.attrgetter(oid_name),
+            f"The organisation `{info.alias}` names, with its names (the views show names, not OIDs).",
         )
-        return field
 
     def _status_field(self) -> StrawberryField:
         today = self._today

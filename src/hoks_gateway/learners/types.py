@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from hoks_gateway.authz.scope import Scope
-from hoks_gateway.graphql.context import Info
+from hoks_gateway.graphql.context import Context, Info
+from hoks_gateway.graphql.edges import Loaded, edge
 from hoks_gateway.graphql.relay import Node
 from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
-from hoks_gateway.organisations.types import Organisation, load_organisation
+from hoks_gateway.organisations.types import organisation_edge
 
 if TYPE_CHECKING:
     from hoks_gateway.hoks.types import Hoks
@@ -80,33 +81,42 @@ class StudyRight(Node):
     def id(self) -> strawberry.ID:
         return self.oid
 
-    @strawberry.field(description="Oppija: the learner holding this study right.")
-    async def learner(self, info: Info) -> Learner | None:
-        return await load_learner(info, self.learner_oid)
-
-    @strawberry.field(description="Oppilaitos: the institution where the studies take place.")
-    async def oppilaitos(self, info: Info) -> Organisation | None:
-        return await load_organisation(info, self.oppilaitos_oid)
-
-    @strawberry.field(description="Koulutustoimija: the education provider responsible for the studies.")
-    async def koulutustoimija(self, info: Info) -> Organisation | None:
-        return await load_organisation(info, self.koulutustoimija_oid)
-
-    @strawberry.field(
-        description="Hankintakoulutuksen toteuttaja: the organisation delivering training that this "
-        "study right's oppilaitos procured (null when none). Its staff may read the study right and its HOKS."
+    learner = edge(
+        Loaded(
+            lambda context: context.loaders.learner,
+            lambda right: right.learner_oid,
+            lambda _, record, context: learner_from(record, context),
+        ),
+        returns=Annotated["Learner", strawberry.lazy("hoks_gateway.learners.types")] | None,
+        description="Oppija: the learner holding this study right.",
     )
-    async def delivering_organisation(self, info: Info) -> Organisation | None:
-        if self.delivering_organisation_oid is None:
-            return None
-        return await load_organisation(info, self.delivering_organisation_oid)
+    oppilaitos = organisation_edge(
+        lambda right: right.oppilaitos_oid, "Oppilaitos: the institution where the studies take place."
+    )
+    koulutustoimija = organisation_edge(
+        lambda right: right.koulutustoimija_oid,
+        "Koulutustoimija: the education provider responsible for the studies.",
+    )
+    delivering_organisation = organisation_edge(
+        lambda right: right.delivering_organisation_oid,
+        "Hankintakoulutuksen toteuttaja: the organisation delivering training that this study right's "
+        "oppilaitos procured (null when none). Its staff may read the study right and its HOKS.",
+    )
+    hoks = edge(
+        Loaded(
+            lambda context: context.loaders.hoks_of_study_right,
+            lambda right: str(right.oid),
+            lambda _, record, context: None if record is None else _hoks_type().from_record(record),
+        ),
+        returns=Annotated["Hoks", strawberry.lazy("hoks_gateway.hoks.types")] | None,
+        description="HOKS: the plan made for this study right (at most one, ever).",
+    )
 
-    @strawberry.field(description="HOKS: the plan made for this study right (at most one, ever).")
-    async def hoks(self, info: Info) -> Annotated[Hoks, strawberry.lazy("hoks_gateway.hoks.types")] | None:
-        from hoks_gateway.hoks.types import Hoks
 
-        record = await info.context.loaders.hoks_of_study_right.load(str(self.oid))
-        return None if record is None else Hoks.from_record(record)
+def _hoks_type() -> type[Hoks]:
+    from hoks_gateway.hoks.types import Hoks
+
+    return Hoks
 
 
 @strawberry.type(
@@ -137,17 +147,23 @@ class Learner(Node):
     def id(self) -> strawberry.ID:
         return self.oid
 
-    @strawberry.field(
-        description="Opiskeluoikeudet: the learner's study rights visible to the caller, newest first."
+    study_rights = edge(
+        Loaded(
+            lambda context: context.loaders.study_rights_of_learner,
+            lambda learner: learner.real_oid,
+            lambda _, records, context: [StudyRight.from_record(r) for r in records],
+        ),
+        returns=list[StudyRight],
+        description="Opiskeluoikeudet: the learner's study rights visible to the caller, newest first.",
     )
-    async def study_rights(self, info: Info) -> list[StudyRight]:
-        records = await info.context.loaders.study_rights_of_learner.load(self.real_oid)
-        return [StudyRight.from_record(r) for r in records]
+
+
+def learner_from(record: LearnerRecord | None, context: Context) -> Learner | None:
+    return None if record is None else Learner.from_record(record, context.authz)
 
 
 async def load_learner(info: Info, oid: str) -> Learner | None:
-    record = await info.context.loaders.learner.load(oid)
-    return None if record is None else Learner.from_record(record, info.context.authz)
+    return learner_from(await info.context.loaders.learner.load(oid), info.context)
 
 
 async def load_study_right(info: Info, oid: str) -> StudyRight | None:

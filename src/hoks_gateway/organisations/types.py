@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.types.field import StrawberryField
 
 from hoks_gateway.graphql.context import Info
+from hoks_gateway.graphql.edges import Loaded, edge
 from hoks_gateway.graphql.relay import Node
 from hoks_gateway.organisations.repository import OrganisationRecord
 
@@ -48,18 +52,43 @@ class Organisation(Node):
     def id(self) -> strawberry.ID:
         return self.oid
 
-    @strawberry.field(description="Yläorganisaatio: the organisation this one belongs to (null at the root).")
-    async def parent(self, info: Info) -> Organisation | None:
-        if self.parent_oid is None:
-            return None
-        return await load_organisation(info, self.parent_oid)
+    parent = edge(
+        Loaded(
+            lambda context: context.loaders.organisation,
+            lambda organisation: organisation.parent_oid,
+            lambda _, record, context: organisation_from(record),
+        ),
+        returns=Annotated["Organisation", strawberry.lazy("hoks_gateway.organisations.types")] | None,
+        description="Yläorganisaatio: the organisation this one belongs to (null at the root).",
+    )
+    children = edge(
+        Loaded(
+            lambda context: context.loaders.organisation_children,
+            lambda organisation: str(organisation.oid),
+            lambda _, records, context: [Organisation.from_record(r) for r in records],
+        ),
+        returns=list[Annotated["Organisation", strawberry.lazy("hoks_gateway.organisations.types")]],
+        description="Aliorganisaatiot: the organisations directly below this one.",
+    )
 
-    @strawberry.field(description="Aliorganisaatiot: the organisations directly below this one.")
-    async def children(self, info: Info) -> list[Organisation]:
-        records = await info.context.loaders.organisation_children.load(str(self.oid))
-        return [Organisation.from_record(r) for r in records]
+
+def organisation_from(record: OrganisationRecord | None) -> Organisation | None:
+    return None if record is None else Organisation.from_record(record)
+
+
+def organisation_edge(oid: Callable[[Any], str | None], description: str) -> StrawberryField:
+    """A field naming an organisation by the OID `oid` reads from its source (organisation data
+    is public)."""
+    return edge(
+        Loaded(
+            lambda context: context.loaders.organisation,
+            oid,
+            lambda _, record, context: organisation_from(record),
+        ),
+        returns=Organisation | None,
+        description=description,
+    )
 
 
 async def load_organisation(info: Info, oid: str) -> Organisation | None:
-    record = await info.context.loaders.organisation.load(oid)
-    return None if record is None else Organisation.from_record(record)
+    return organisation_from(await info.context.loaders.organisation.load(oid))

@@ -1,0 +1,50 @@
+"""Edges: fields whose value comes through a per-request DataLoader (docs/ARCHITECTURE.md §4).
+
+An edge is declared once, as data: which loader, the key it is asked for, and how the loaded
+row becomes the field's value. From that one declaration come both the strawberry resolver that
+graphql-core calls and what compiled execution (graphql/compiled/) reads to ask the loader once
+for every object of a level, instead of awaiting one resolver per object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from aiodataloader import DataLoader
+from strawberry.types.field import StrawberryField
+
+if TYPE_CHECKING:
+    from hoks_gateway.graphql.context import Context
+
+LOADED = "hoks_gateway.loaded"
+"""The metadata key under which a strawberry field carries its Loaded."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    loader: Callable[[Context], DataLoader[Any, Any]]
+    key: Callable[[Any], Hashable | None]
+    """The loader key of a source object; None: nothing to load, `then` gets None."""
+    then: Callable[[Any, Any, Context], Any]
+    """(source, loaded value or None, context) -> the field's value."""
+
+    async def resolve(self, source: Any, context: Context) -> Any:
+        key = self.key(source)
+        value = None if key is None else await self.loader(context).load(key)
+        return self.then(source, value, context)
+
+
+def edge(loaded: Loaded, *, returns: Any, description: str) -> StrawberryField:
+    """A strawberry field resolved through `loaded`, typed `returns`."""
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        return await loaded.resolve(root, info.context)
+
+    resolve.__annotations__ = {"root": Any, "info": strawberry.Info, "return": returns}
+    field: StrawberryField = strawberry.field(
+        resolver=resolve, description=description, metadata={LOADED: loaded}
+    )
+    return field
