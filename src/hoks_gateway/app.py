@@ -12,44 +12,24 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hoks_gateway import access_log, front
 from hoks_gateway.auth.authenticator import Authenticator
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.auth.config import gateway_signing_key, lockout_policy, token_issuer, token_verifier
-from hoks_gateway.auth.middleware import AuthenticationMiddleware
 from hoks_gateway.auth.service_accounts import ServiceAccounts
 from hoks_gateway.auth.token_endpoint import token_endpoint
 from hoks_gateway.authz.pseudonyms import pseudonymiser_for
-from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphiql import assets as graphiql_assets
-from hoks_gateway.graphql.http import GraphQLHTTP, MaskUnexpectedErrors
+from hoks_gateway.graphql.http import GraphQLHTTP
 from hoks_gateway.graphql.limits import Limits
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.graphql.trusted_documents import TrustedDocuments
 from hoks_gateway.graphql.view import GraphQLView
+from hoks_gateway.pipeline import GatewayLayer
 from hoks_gateway.ratelimit.limiter import RateLimiter
-from hoks_gateway.ratelimit.middleware import RateLimitMiddleware
 from hoks_gateway.settings import Settings
-
-
-class MetricsMiddleware:
-    """With HOKS_DEBUG_METRICS on, every request counts its SQL statements and database time."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        token = metrics.current.set(metrics.RequestMetrics())
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            metrics.current.reset(token)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -108,13 +88,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             *graphiql_assets.routes(enabled=settings.graphiql_enabled),
         ],
         lifespan=lifespan,
-        middleware=[
-            *_cors(settings),
-            Middleware(MaskUnexpectedErrors),
-            *([Middleware(MetricsMiddleware)] if settings.debug_metrics else []),
-            Middleware(AuthenticationMiddleware),
-            Middleware(RateLimitMiddleware, settings=settings),
-        ],
+        middleware=[*_cors(settings), Middleware(GatewayLayer, settings=settings)],
     )
     app.state.settings = settings
     app.state.limits = Limits.from_settings(settings)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
+from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from hoks_gateway.auth.clock import Clock
@@ -27,6 +28,7 @@ from hoks_gateway.auth.principal import (
     privileges_as_json,
 )
 from hoks_gateway.errors import Unauthenticated
+from hoks_gateway.lru import Lru
 
 
 class InvalidToken(Unauthenticated):
@@ -63,6 +65,18 @@ class TokenIssuer:
         return jwt.encode(header, claims, self.key.key, algorithms=[self.key.algorithm])
 
 
+MAX_VERIFIED_TOKENS = 4096
+"""Tokens whose verification is remembered (a frontend sends the same token with every request)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    verified: VerifiedToken
+    expires: float
+    keys: KeySet
+    """The key set it was verified with: a rotated or refetched set verifies it again."""
+
+
 @dataclass(frozen=True, slots=True)
 class TokenVerifier:
     keys: KeySource
@@ -71,8 +85,22 @@ class TokenVerifier:
     algorithms: Collection[str]
     leeway_s: int
     clock: Clock
+    _seen: Lru[str, _Verified] = field(default_factory=lambda: Lru(MAX_VERIFIED_TOKENS))
 
     async def verify(self, token: str) -> VerifiedToken:
+        """The token's principal; a token verified before is not checked again while it lives and
+        its keys are the current ones (its signature and claims cannot change)."""
+        keys = await self.keys.key_set()
+        seen = self._seen.get(token)
+        if seen is not None and seen.keys is keys:
+            if self.clock().timestamp() <= seen.expires + self.leeway_s:
+                return seen.verified
+            raise InvalidToken("The token has expired.")
+        verified, expires = await self._verify(token)
+        self._seen.put(token, _Verified(verified, expires, keys))
+        return verified
+
+    async def _verify(self, token: str) -> tuple[VerifiedToken, float]:
         try:
             try:
                 decoded = jwt.decode(token, await self.keys.key_set(), algorithms=list(self.algorithms))
@@ -86,7 +114,7 @@ class TokenVerifier:
         except (JoseError, ValueError, TypeError):
             # The cause stays server-side: telling a forger which check failed only helps them.
             raise InvalidToken("The token is invalid.") from None
-        return _verified(decoded.claims)
+        return _verified(decoded.claims), float(decoded.claims["exp"])
 
     def _registry(self) -> JWTClaimsRegistry:
         return JWTClaimsRegistry(

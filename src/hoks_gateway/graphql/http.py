@@ -241,32 +241,3 @@ class GraphQLHTTP:
             return message
 
         return limited
-
-
-class MaskUnexpectedErrors:
-    """Outermost: whatever escapes a route or middleware is answered GraphQL-shaped and masked
-    (a database outage in the service-account check is 503, not Starlette's plain 500)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking)
-        except Exception as error:
-            if started:
-                raise
-            request = Request(scope)
-            await refusal(client_error(error, f"{request.method} {request.url.path}"), request)(
-                scope, receive, send
-            )

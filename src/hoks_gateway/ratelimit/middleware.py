@@ -1,15 +1,12 @@
-"""ASGI middleware: counts GraphQL requests per principal and token requests per address.
-
-It sits inside the authentication middleware, so the principal is known: a signed-in caller is
-counted by who they are (wherever they connect from), an anonymous one by client address.
-"""
+"""Rate limits: GraphQL requests per principal, token requests per address."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Scope
 
 from hoks_gateway.auth.principal import Principal
 from hoks_gateway.graphql.http import HTTPRefusal, refusal
@@ -43,30 +40,27 @@ def _address(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        self.settings = settings
+async def rate_limited(scope: Scope, settings: Settings) -> Response | None:
+    """The refusal of a request over its window's limit, else None (and the request counted).
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rule = self._rule(scope)
-        if rule is not None:
-            bucket, what, limit = rule
-            limiter: RateLimiter = scope["app"].state.rate_limiter
-            verdict = await limiter.hit(bucket, limit)
-            if not verdict.allowed:
-                await refusal(RateLimited(verdict, what), Request(scope))(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-    def _rule(self, scope: Scope) -> tuple[str, str, int] | None:
-        path = scope.get("path", "")
-        if path == "/graphql" and self.settings.rate_limit_requests > 0:
-            return (*_bucket(scope), self.settings.rate_limit_requests)
-        if path == "/auth/token" and self.settings.rate_limit_token_requests > 0:
-            what = "token requests from this address"
-            return f"token:{_address(scope)}", what, self.settings.rate_limit_token_requests
+    Runs after authentication: a signed-in caller is counted by who they are (wherever they
+    connect from), an anonymous one by client address."""
+    rule = _rule(scope, settings)
+    if rule is None:
         return None
+    bucket, what, limit = rule
+    limiter: RateLimiter = scope["app"].state.rate_limiter
+    verdict = await limiter.hit(bucket, limit)
+    if verdict.allowed:
+        return None
+    return refusal(RateLimited(verdict, what), Request(scope))
+
+
+def _rule(scope: Scope, settings: Settings) -> tuple[str, str, int] | None:
+    path = scope.get("path", "")
+    if path == "/graphql" and settings.rate_limit_requests > 0:
+        return (*_bucket(scope), settings.rate_limit_requests)
+    if path == "/auth/token" and settings.rate_limit_token_requests > 0:
+        what = "token requests from this address"
+        return f"token:{_address(scope)}", what, settings.rate_limit_token_requests
+    return None
