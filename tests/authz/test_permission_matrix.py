@@ -172,10 +172,9 @@ def _new_plan(world: World, target: Target, *, typed: bool) -> dict[str, Any]:
 
 
 def _create_refusal(kind: PrincipalKind, target: Target) -> str:
-    # eHOKS's order: the privilege on the study right's oppilaitos, then one plan per study right.
-    if _visible(kind, target):
-        return "HOKS_ALREADY_EXISTS"
-    return "NO_ACCESS_TO_STUDY_RIGHT" if kind is PrincipalKind.SERVICE else "FORBIDDEN"
+    # A study right out of reach is as unknown; then eHOKS's order: the privilege on the study
+    # right's oppilaitos, then one plan per study right.
+    return "HOKS_ALREADY_EXISTS" if _visible(kind, target) else "STUDY_RIGHT_NOT_FOUND"
 
 
 def _unknown_organisation_study_right(world: World, target: Target) -> dict[str, Any]:

@@ -2,15 +2,21 @@
 
 The checks run in eHOKS's order (docs/reference/ehoks-backend.md §2.6), so the same error wins:
 
-    create:  principal kind → study right in the registry (STUDY_RIGHT_NOT_FOUND) → the document
-             (BAD_USER_INPUT, every violation) → WRITE on the study right's oppilaitos
-             (NO_ACCESS_TO_STUDY_RIGHT to services, FORBIDDEN to staff) → one plan per study
-             right, soft-deleted ones included (HOKS_ALREADY_EXISTS)
+    create:  principal kind → study right in the registry *and within the caller's reach*
+             (STUDY_RIGHT_NOT_FOUND, the same answer for both) → the document (BAD_USER_INPUT,
+             every violation) → WRITE on the study right's oppilaitos (NO_ACCESS_TO_STUDY_RIGHT
+             to services, FORBIDDEN to staff) → one plan per study right, soft-deleted ones
+             included (HOKS_ALREADY_EXISTS)
     update/replace: principal kind → the plan, within the caller's scope (NOT_FOUND) → WRITE
              → the document, including OID changes (BAD_USER_INPUT) → expectedRevision
              (REVISION_CONFLICT)
     delete:  → the plan (NOT_FOUND) → DELETE (FORBIDDEN) → expectedRevision → study right still
              active (FORBIDDEN, as eHOKS's shallow delete)
+
+Reach comes before the document because the document's violations are judged against the
+study right: its dates, its kind and its learner would otherwise reach any caller who names it
+(docs/API.md, "Rules from the eHOKS service"). Every refused write is audited, a lookup of a
+study right or plan outside the caller's reach included.
 
 The plan named by an update is the `hoks_id` argument alone (§9.1): the body never selects the
 row. A typed input cannot carry an id; an eHOKS body that does is rejected (`read-only-field`).
@@ -30,7 +36,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import select, text
+from sqlalchemy import Select, String, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -120,10 +127,34 @@ _UPDATE_PLAN = """
 _INSERT = text(_INSERT_PLAN + _REVISION_AND_AUDIT)
 _UPDATE = text(_UPDATE_PLAN + _REVISION_AND_AUDIT)
 
-_STUDY_RIGHT = text(
-    "SELECT oppilaitos_oid, learner_oid, kind, status, started_on, ended_on, planned_end_on "
-    "FROM study_rights WHERE oid = :oid"
-)
+_tuva = aliased(StudyRight, name="tuva")
+
+
+def _learner_tuva_oids(learner_oid: Any) -> Any:
+    """The TUVA study rights of the learner `learner_oid` (a column), as one array."""
+    return (
+        select(func.coalesce(func.array_agg(_tuva.oid), literal([], ARRAY(String))))
+        .where(_tuva.learner_oid == learner_oid, _tuva.kind == "TUVA")
+        .scalar_subquery()
+    )
+
+
+def _study_right(oid: str, scope: Scope) -> Select[Any]:
+    """The study right a create names, whether the caller reaches it, and its learner's TUVA
+    study rights: one statement."""
+    return select(
+        StudyRight.oppilaitos_oid,
+        StudyRight.learner_oid,
+        StudyRight.kind,
+        StudyRight.status,
+        StudyRight.started_on,
+        StudyRight.ended_on,
+        StudyRight.planned_end_on,
+        scope.study_right_visible().label("visible"),
+        _learner_tuva_oids(StudyRight.learner_oid).label("learner_tuva_oids"),
+    ).where(StudyRight.oid == oid)
+
+
 _EXISTING_PLAN = text("SELECT deleted_at IS NOT NULL AS deleted FROM hoks WHERE study_right_oid = :oid")
 
 _sr = aliased(StudyRight, name="sr")
@@ -137,6 +168,7 @@ _CURRENT = (
     _sr.started_on.label("sr_started_on"),
     _sr.ended_on.label("sr_ended_on"),
     _sr.planned_end_on.label("sr_planned_end_on"),
+    _learner_tuva_oids(_sr.learner_oid).label("sr_learner_tuva_oids"),
 )
 
 
@@ -188,6 +220,7 @@ def facts_of(oid: str, row: Any, prefix: str = "") -> StudyRightFacts:
         started_on=get("started_on"),
         ended_on=get("ended_on") or get("planned_end_on"),
         learner_oid=get("learner_oid"),
+        learner_tuva_oids=frozenset(get("learner_tuva_oids")),
     )
 
 
@@ -208,20 +241,31 @@ class HoksWrites:
         oid = body.get("opiskeluoikeus-oid") if isinstance(body, Mapping) else None
         if not (isinstance(oid, str) and identifiers.is_study_right_oid(oid)):
             # No study right to judge it against: the document's own violations say why.
-            parse_ehoks(body, mode="create", manual=author.manual, study_right=None, today=self.today)
+            async with self._failures_audited(AuditEvent(operation, Outcome.FAILURE)):
+                parse_ehoks(body, mode="create", manual=author.manual, study_right=None, today=self.today)
             raise AssertionError("parse_ehoks requires a well-formed opiskeluoikeus-oid")
         # One transaction from the registry lookup to the audit row: a transfer is a handful of
         # round trips, and the study right cannot change under the write.
         async with self.db.write() as session:
-            right = (await session.execute(_STUDY_RIGHT, {"oid": oid})).one_or_none()
-            if right is None:
-                raise StudyRightNotFound(f"Opiskeluoikeus `{oid}` not found in the study-right registry.")
-            facts = facts_of(oid, right)
-            document = parse_ehoks(
-                body, mode="create", manual=author.manual, study_right=facts, today=self.today
+            right = (await session.execute(_study_right(oid, self.scope))).one_or_none()
+            target = AuditEvent(
+                operation,
+                Outcome.FAILURE,
+                None if right is None else right.learner_oid,
+                None,
+                None if right is None else right.oppilaitos_oid,
             )
-            target = AuditEvent(operation, Outcome.FAILURE, facts.learner_oid, None, right.oppilaitos_oid)
             async with self._failures_audited(target):
+                if right is None or not self._reaches(right.visible, right.oppilaitos_oid):
+                    # Unknown and out of reach read alike: nothing about it reaches the caller.
+                    raise StudyRightNotFound(
+                        f"Opiskeluoikeus `{oid}` not found in the study-right registry among the "
+                        "study rights you may see."
+                    )
+                facts = facts_of(oid, right)
+                document = parse_ehoks(
+                    body, mode="create", manual=author.manual, study_right=facts, today=self.today
+                )
                 require_privilege(self.scope, right.oppilaitos_oid, Privilege.WRITE)
                 stored = to_storage(document)
                 row = (
@@ -265,7 +309,7 @@ class HoksWrites:
         operation: Operation = "UPDATE" if mode == "patch" else "REPLACE"
         audit_operation = "updateHoks" if mode == "patch" else "replaceHoks"
         async with self.db.write() as session:
-            current = await self._lock(session, hoks_id)
+            current = await self._locked(session, hoks_id, audit_operation)
             async with self._failures_audited(self._target(audit_operation, current)):
                 require_privilege(self.scope, current.oppilaitos_oid, Privilege.WRITE)
                 # The rules of PATCH and PUT require the plan's id; it is the argument's, always.
@@ -292,7 +336,7 @@ class HoksWrites:
         if author.principal.kind is PrincipalKind.SERVICE:
             raise WrongAuthenticationType("Service accounts cannot delete plans; staff with DELETE can.")
         async with self.db.write() as session:
-            current = await self._lock(session, hoks_id)
+            current = await self._locked(session, hoks_id, "deleteHoks")
             async with self._failures_audited(self._target("deleteHoks", current)):
                 require_privilege(self.scope, current.oppilaitos_oid, Privilege.DELETE)
                 _check_revision(current.record, expected_revision)
@@ -313,6 +357,10 @@ class HoksWrites:
 
     # --- the steps ----------------------------------------------------------------------------------
 
+    def _reaches(self, visible: bool, oppilaitos_oid: str) -> bool:
+        """The caller may see the study right, or hold WRITE on its oppilaitos."""
+        return visible or oppilaitos_oid in self.scope.reachable(Privilege.WRITE)
+
     def _author(self) -> _Author:
         principal = self.scope.principal
         if principal is None:
@@ -324,6 +372,11 @@ class HoksWrites:
         raise WrongAuthenticationType(
             f"HOKS plans are written by service accounts, staff and admins, not {principal.kind.value}."
         )
+
+    async def _locked(self, session: AsyncSession, hoks_id: int, operation: str) -> _Current:
+        """_lock, with a plan out of reach (or none) audited as a refused `operation` on that id."""
+        async with self._failures_audited(AuditEvent(operation, Outcome.FAILURE, None, hoks_id)):
+            return await self._lock(session, hoks_id)
 
     async def _lock(self, session: AsyncSession, hoks_id: int, *, deleted: bool = False) -> _Current:
         state = Hoks.deleted_at.is_not(None) if deleted else Hoks.deleted_at.is_(None)

@@ -38,6 +38,7 @@ RULES = (
     "part-not-allowed-on-tuva-hoks",
     "tuva-part-not-allowed-on-vocational-hoks",
     "tuva-study-right-oid-not-allowed-on-tuva-hoks",
+    "tuva-study-right-of-another-learner",
     "part-time-percentage-required",
     "workplace-period-identifier-required",
     "workplace-y-tunnus-required",
@@ -218,6 +219,7 @@ def _study_right_kind(doc: Json, study_right: StudyRightFacts | None) -> Iterato
                 "tuva-study-right-oid-not-allowed-on-tuva-hoks",
             )
     else:
+        yield from _parallel_tuva(doc, study_right)
         for path, _ in _items(doc, "hankittavat-koulutuksen-osat"):
             yield Violation(
                 path,
@@ -225,6 +227,25 @@ def _study_right_kind(doc: Json, study_right: StudyRightFacts | None) -> Iterato
                 "to a TUVA HOKS only.)",
                 "tuva-part-not-allowed-on-vocational-hoks",
             )
+
+
+def _parallel_tuva(doc: Json, study_right: StudyRightFacts) -> Iterator[Violation]:
+    """`tuva-opiskeluoikeus-oid` names a TUVA study right of the plan's own learner. eHOKS checks
+    only the OID's format (docs/reference/ehoks-backend.md §1.6); the gateway holds the registry,
+    so a plan cannot point at another learner's study right or at one that is not TUVA
+    (docs/API.md, "Rules from the eHOKS service"). One message for every reason: which one it was is not the
+    writer's to learn about a study right that is not the learner's."""
+    oid = doc.get("tuva-opiskeluoikeus-oid")
+    known = study_right.learner_tuva_oids
+    if known is None or not (isinstance(oid, str) and identifiers.is_study_right_oid(oid)):
+        return
+    if oid not in known:
+        yield Violation(
+            "tuva-opiskeluoikeus-oid",
+            f"Opiskeluoikeus `{oid}` is not a TUVA study right of oppija {study_right.learner_oid}: "
+            "name the learner's own parallel TUVA study right, or leave the key out.",
+            "tuva-study-right-of-another-learner",
+        )
 
 
 # --- Parts -----------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ class StudyRightFacts:
     the estimated end (arvioitu päättymispäivä), or the actual end once the study right has ended;
     None when unknown. `telma` marks a study right with a TELMA suoritus: it is outside the
     feedback target group, so its workplace periods need no osa-aikaisuustieto.
+    `learner_tuva_oids` are the TUVA study rights the same learner holds in the registry, one of
+    which a vocational plan's `tuva-opiskeluoikeus-oid` must name; None when not looked up (the
+    rule is then skipped).
     """
 
     oid: str
@@ -31,6 +34,7 @@ class StudyRightFacts:
     ended_on: dt.date | None
     learner_oid: str
     telma: bool = False
+    learner_tuva_oids: frozenset[str] | None = None
 
     @property
     def dates_bind_work_periods(self) -> bool:
