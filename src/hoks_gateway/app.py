@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             connect_timeout_s=settings.db_connect_timeout_s,
+            pool_timeout_s=settings.db_pool_timeout_s,
             statement_timeout_ms=settings.db_statement_timeout_ms,
         )
         app.state.db = db

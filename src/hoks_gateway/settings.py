@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_connect_timeout_s: float = 5.0
+    db_pool_timeout_s: float = Field(
+        default=10.0,
+        description="How long a request waits for a free pooled connection before it is answered "
+        "503 DATABASE_UNAVAILABLE.",
+    )
     log_level: str = "info"
 
     # Tokens (docs/ARCHITECTURE.md §6, docs/API.md "HTTP surface").

@@ -42,6 +42,7 @@ class Database:
         pool_size: int = 10,
         max_overflow: int = 10,
         connect_timeout_s: float = 5.0,
+        pool_timeout_s: float = 10.0,
         statement_timeout_ms: int = 0,
     ) -> Database:
         connect_args: dict[str, object] = {"timeout": connect_timeout_s}
@@ -52,6 +53,7 @@ class Database:
             async_url(url),
             pool_size=pool_size,
             max_overflow=max_overflow,
+            pool_timeout=pool_timeout_s,
             pool_pre_ping=False,
             connect_args=connect_args,
             json_serializer=_json_text,

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -246,7 +247,7 @@ class HoksWrites:
             raise AssertionError("parse_ehoks requires a well-formed opiskeluoikeus-oid")
         # One transaction from the registry lookup to the audit row: a transfer is a handful of
         # round trips, and the study right cannot change under the write.
-        async with self.db.write() as session:
+        async with self._write() as (session, refusals):
             right = (await session.execute(_study_right(oid, self.scope))).one_or_none()
             target = AuditEvent(
                 operation,
@@ -255,7 +256,7 @@ class HoksWrites:
                 None,
                 None if right is None else right.oppilaitos_oid,
             )
-            async with self._failures_audited(target):
+            async with refusals.audited(target):
                 if right is None or not self._reaches(right.visible, right.oppilaitos_oid):
                     # Unknown and out of reach read alike: nothing about it reaches the caller.
                     raise StudyRightNotFound(
@@ -308,9 +309,9 @@ class HoksWrites:
         author = self._author()
         operation: Operation = "UPDATE" if mode == "patch" else "REPLACE"
         audit_operation = "updateHoks" if mode == "patch" else "replaceHoks"
-        async with self.db.write() as session:
-            current = await self._locked(session, hoks_id, audit_operation)
-            async with self._failures_audited(self._target(audit_operation, current)):
+        async with self._write() as (session, refusals):
+            current = await self._locked(session, refusals, hoks_id, audit_operation)
+            async with refusals.audited(self._target(audit_operation, current)):
                 require_privilege(self.scope, current.oppilaitos_oid, Privilege.WRITE)
                 # The rules of PATCH and PUT require the plan's id; it is the argument's, always.
                 document = parse_ehoks(
@@ -335,9 +336,9 @@ class HoksWrites:
         author = self._author()
         if author.principal.kind is PrincipalKind.SERVICE:
             raise WrongAuthenticationType("Service accounts cannot delete plans; staff with DELETE can.")
-        async with self.db.write() as session:
-            current = await self._locked(session, hoks_id, "deleteHoks")
-            async with self._failures_audited(self._target("deleteHoks", current)):
+        async with self._write() as (session, refusals):
+            current = await self._locked(session, refusals, hoks_id, "deleteHoks")
+            async with refusals.audited(self._target("deleteHoks", current)):
                 require_privilege(self.scope, current.oppilaitos_oid, Privilege.DELETE)
                 _check_revision(current.record, expected_revision)
                 if current.facts.status.lower() in ENDED_STATUSES:
@@ -373,9 +374,11 @@ class HoksWrites:
             f"HOKS plans are written by service accounts, staff and admins, not {principal.kind.value}."
         )
 
-    async def _locked(self, session: AsyncSession, hoks_id: int, operation: str) -> _Current:
+    async def _locked(
+        self, session: AsyncSession, refusals: _Refusals, hoks_id: int, operation: str
+    ) -> _Current:
         """_lock, with a plan out of reach (or none) audited as a refused `operation` on that id."""
-        async with self._failures_audited(AuditEvent(operation, Outcome.FAILURE, None, hoks_id)):
+        async with refusals.audited(AuditEvent(operation, Outcome.FAILURE, None, hoks_id)):
             return await self._lock(session, hoks_id)
 
     async def _lock(self, session: AsyncSession, hoks_id: int, *, deleted: bool = False) -> _Current:
@@ -458,25 +461,54 @@ class HoksWrites:
         record_ = current.record
         return AuditEvent(operation, Outcome.FAILURE, record_.learner_oid, record_.id, current.oppilaitos_oid)
 
-    def _failures_audited(self, target: AuditEvent) -> _FailureAudit:
-        return _FailureAudit(self, target)
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[tuple[AsyncSession, _Refusals]]:
+        """One write transaction; the refusal it notes is audited once it has rolled back.
+
+        Never while it still holds its pooled connection (and an update's FOR UPDATE lock): with
+        as many refusals in flight as the pool has connections, each would wait for another's
+        connection until the pool timeout (docs/operations.md, "Refused writes").
+        """
+        async with self._refusals() as refusals, self.db.write() as session:
+            yield session, refusals
+
+    @asynccontextmanager
+    async def _failures_audited(self, target: AuditEvent) -> AsyncIterator[None]:
+        """A step outside any transaction whose refusal is audited as one of `target` (inside a
+        transaction, note it on `_write()`'s refusals instead)."""
+        async with self._refusals() as refusals, refusals.audited(target):
+            yield
+
+    @asynccontextmanager
+    async def _refusals(self) -> AsyncIterator[_Refusals]:
+        """Records the refusal noted in the block, after the block (and its transaction) ended."""
+        refusals = _Refusals()
+        try:
+            yield refusals
+        except GatewayError:
+            if refusals.target is not None:
+                # One INSERT, atomic by itself: no transaction around it.
+                async with self.db.statement() as session:
+                    await record(session, self.scope.principal, [refusals.target], request_id=self.request_id)
+            raise
 
 
-class _FailureAudit:
-    """Refused writes on a known learner's plan are audited too (outside the rolled-back write)."""
+class _Refusals:
+    """Refused writes are audited too (outside the rolled-back write)."""
 
-    def __init__(self, writes: HoksWrites, target: AuditEvent) -> None:
-        self.writes = writes
-        self.target = target
+    def __init__(self) -> None:
+        self.target: AuditEvent | None = None
 
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
-        if isinstance(error, GatewayError):
-            writes = self.writes
-            async with writes.db.write() as session:
-                await record(session, writes.scope.principal, [self.target], request_id=writes.request_id)
+    @asynccontextmanager
+    async def audited(self, target: AuditEvent) -> AsyncIterator[None]:
+        """A GatewayError raised in this block is audited as a refusal of `target` (of the
+        innermost such block, the most specific)."""
+        try:
+            yield
+        except GatewayError:
+            if self.target is None:
+                self.target = target
+            raise
 
 
 def _keep_left_out_fields(document: HoksDocument, stored: Mapping[str, Any]) -> None:
