@@ -38,7 +38,8 @@ class Loaders:
     study_rights_of_learner: DataLoader[str, list[StudyRightRecord]]
     hoks: DataLoader[int, HoksRecord | None]
     hoks_of_study_right: DataLoader[str, HoksRecord | None]
-    hoks_document: DataLoader[int, HoksDocument | None]
+    hoks_document: DataLoader[tuple[int, int], HoksDocument | None]
+    """(plan id, the revision its record was read at) -> its content then."""
     hoks_revisions: DataLoader[int, list[RevisionRecord]]
     hoks_revision_document: DataLoader[tuple[int, int], HoksDocument | None]
 
@@ -71,7 +72,7 @@ class Loaders:
             ),
             hoks_document=one_loader(
                 db,
-                partial(hoks_repo.documents_by_id, scope=scope, parsed=hoks_repo.parsed_documents(db)),
+                partial(hoks_repo.documents_at, scope=scope, parsed=hoks_repo.parsed_documents(db)),
             ),
             hoks_revisions=many_loader(db, partial(hoks_history.revisions_of, scope=scope)),
             hoks_revision_document=one_loader(db, partial(hoks_history.revision_documents, scope=scope)),

@@ -104,12 +104,14 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             batch = ids[start : start + _EXPORT_BATCH]
             async with db.read() as session:
                 records = await repository.by_id(session, batch, scope)
-                documents = await repository.documents_by_id(session, batch, scope)
+                at = [(r.id, r.revision) for r in records.values()]
+                documents = await repository.documents_at(session, at, scope)
             for plan_id in batch:
                 if plan_id not in records:
                     missing.append(plan_id)
                     continue
-                exported = ehoks_export(records[plan_id], documents[plan_id], scope)
+                plan = records[plan_id]
+                exported = ehoks_export(plan, documents[(plan.id, plan.revision)], scope)
                 if out is None:
                     print(json.dumps(exported, ensure_ascii=False))
                 else:

@@ -61,7 +61,9 @@ def _writes(info: Info) -> HoksWrites:
 def _payload(info: Info, written: Written) -> HoksPayload:
     if written.document is not None:
         # The payload's content fields read the document just written, not the database again.
-        info.context.loaders.hoks_document.prime(written.record.id, written.document)
+        info.context.loaders.hoks_document.prime(
+            (written.record.id, written.record.revision), written.document
+        )
     return HoksPayload(hoks=Hoks.from_record(written.record))
 
 

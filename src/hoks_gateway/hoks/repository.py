@@ -15,6 +15,7 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks
 from hoks_gateway.hoks.document import HoksDocument, load_stored_json
+from hoks_gateway.hoks.history import revision_documents
 from hoks_gateway.lru import Lru
 
 MAX_PARSED_DOCUMENTS = 1024
@@ -86,21 +87,34 @@ def parsed_documents(db: Database) -> ParsedDocuments:
     return found
 
 
-async def documents_by_id(
-    session: AsyncSession, ids: Sequence[int], scope: Scope, parsed: ParsedDocuments | None = None
-) -> dict[int, HoksDocument]:
-    """The stored plans, parsed on the trusted path (no rules), or taken from `parsed`."""
+async def documents_at(
+    session: AsyncSession,
+    keys: Sequence[tuple[int, int]],
+    scope: Scope,
+    parsed: ParsedDocuments | None = None,
+) -> dict[tuple[int, int], HoksDocument]:
+    """(plan id, revision) -> the plan's content as that revision left it.
+
+    The revision is the one the plan's record was read at, so a reader never gets one revision's
+    record with another's content, even when a write commits between the two statements
+    (docs/operations.md, "Consistent reads"). Usually the plan is still at that revision and its
+    current document is read (parsed on the trusted path, or taken from `parsed`); a plan that
+    has moved on since (or was deleted) is read from its revision history.
+    """
     rows = await session.execute(
         select(Hoks.id, Hoks.eid, Hoks.revision, cast(Hoks.document, Text)).where(
-            Hoks.id.in_(ids), Hoks.deleted_at.is_(None), scope.hoks_visible()
+            Hoks.id.in_({id_ for id_, _ in keys}), scope.hoks_visible()
         )
     )
-    found: dict[int, HoksDocument] = {}
+    found: dict[tuple[int, int], HoksDocument] = {}
     for id_, eid, revision, text in rows:
         document = parsed.get((eid, revision)) if parsed is not None else None
         if document is None:
             document = load_stored_json(text)
             if parsed is not None:
                 parsed.put((eid, revision), document)
-        found[id_] = document
+        found[(id_, revision)] = document
+    moved_on = [key for key in keys if key not in found]
+    if moved_on:
+        found |= await revision_documents(session, moved_on, scope)
     return found

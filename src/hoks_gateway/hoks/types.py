@@ -80,10 +80,10 @@ class Hoks(Node):
         )
 
     async def document(self, info: Info) -> HoksDocument | None:
-        """The plan's content: the current document, or the shown revision's."""
+        """The plan's content: that of the revision its record was read at, or the shown one's."""
         loaders = info.context.loaders
         if self.as_of_revision is None:
-            return await loaders.hoks_document.load(self.record.id)
+            return await loaders.hoks_document.load((self.record.id, self.record.revision))
         return await loaders.hoks_revision_document.load((self.record.id, self.as_of_revision))
 
     @strawberry.field(description="Opiskeluoikeus: the study right the plan is for.")
@@ -149,10 +149,10 @@ class Hoks(Node):
         return approvals(await self._revisions(info), study_right.started_on if study_right else None)
 
     async def _revisions(self, info: Info) -> list[RevisionRecord]:
+        """Up to the revision shown: the history may have been read after a later write."""
         revisions = await info.context.loaders.hoks_revisions.load(self.record.id)
-        if self.as_of_revision is None:
-            return revisions
-        return [r for r in revisions if r.number <= self.as_of_revision]
+        shown = self.record.revision if self.as_of_revision is None else self.as_of_revision
+        return [r for r in revisions if r.number <= shown]
 
 
 async def load_hoks(info: Info, hoks_id: str, at: dt.datetime | None = None) -> Hoks | None:
