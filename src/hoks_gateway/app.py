@@ -36,14 +36,31 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+# A standby, or a server set read-only (default_transaction_read_only), takes no writes.
+_READ_ONLY = text("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")
+
+
 async def readyz(request: Request) -> JSONResponse:
+    """Ready when the database answers and can take writes (docs/operations.md)."""
     db: Database = request.app.state.db
     try:
         async with db.read() as session:
-            await session.execute(text("SELECT 1"))
+            read_only = await session.scalar(_READ_ONLY)
+            if read_only:
+                # Checked again on a new connection next time: the setting a connection started
+                # with, or the standby it reached, may be gone by then.
+                await (await session.connection()).invalidate()
     except Exception as exc:  # any failure to reach the database means "not ready"
-        return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+        return _not_ready(type(exc).__name__)
+    if read_only:
+        return _not_ready("read-only")
+    if db.faults.disk_full():
+        return _not_ready("disk-full")
     return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def _not_ready(database: str) -> JSONResponse:
+    return JSONResponse({"status": "unavailable", "database": database}, status_code=503)
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
@@ -64,6 +81,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             max_overflow=settings.db_max_overflow,
             connect_timeout_s=settings.db_connect_timeout_s,
             pool_timeout_s=settings.db_pool_timeout_s,
+            command_timeout_s=settings.db_command_timeout_s,
             statement_timeout_ms=settings.db_statement_timeout_ms,
         )
         app.state.db = db

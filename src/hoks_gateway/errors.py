@@ -89,11 +89,45 @@ class AccountLocked(GatewayError):
         self.retry_after_s = retry_after_s
 
 
-class DatabaseUnavailable(GatewayError):
-    """PostgreSQL cannot be reached (restart, failover): nothing was done; retry shortly."""
+class RetryLater(GatewayError):
+    """The database cannot do it now, through no fault of the request: nothing was done; the
+    same request may be sent again after `retry_after_s` (the Retry-After header)."""
+
+    status = 503
+    retry_after_s: ClassVar[int] = 1
+
+
+class DatabaseUnavailable(RetryLater):
+    """PostgreSQL cannot be reached (restart, failover, frozen), or no pooled connection came
+    free in time."""
 
     code = "DATABASE_UNAVAILABLE"
-    status = 503
+
+
+class DatabaseReadOnly(RetryLater):
+    """The server takes no writes (default_transaction_read_only, a standby after failover)."""
+
+    code = "DATABASE_READ_ONLY"
+    retry_after_s = 30
+
+
+class DatabaseFull(RetryLater):
+    """The server's disk is full (SQLSTATE 53100): writes fail until an operator frees space."""
+
+    code = "DATABASE_FULL"
+    retry_after_s = 30
+
+
+class QueryTimeout(RetryLater):
+    """The query ran into statement_timeout: the client should ask for less at once."""
+
+    code = "QUERY_TIMEOUT"
+
+
+class PlanBusy(RetryLater):
+    """A write waited for another write of the same plan longer than the database allows."""
+
+    code = "PLAN_BUSY"
 
 
 class ConfigurationError(Exception):

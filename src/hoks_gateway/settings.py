@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(
         default=15_000, description="PostgreSQL statement_timeout of the gateway's sessions (0: none)."
     )
+    db_command_timeout_s: float = Field(
+        default=20.0,
+        description="The driver's own limit on a statement (0: none), for a server that does not "
+        "answer at all (frozen, network partition): 503 DATABASE_UNAVAILABLE and the connection is "
+        "discarded. Keep it above the statement timeout.",
+    )
     rate_limit_requests: int = Field(
         default=60_000, description="GraphQL requests per principal (or address) per window (0: off)."
     )

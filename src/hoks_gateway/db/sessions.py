@@ -22,7 +22,9 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from hoks_gateway.db import metrics
+from hoks_gateway.db.faults import FaultWatch
 from hoks_gateway.db.urls import async_url
+from hoks_gateway.errors import DatabaseFull
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class Database:
     engine: AsyncEngine
     _sessions: async_sessionmaker[AsyncSession]
     _read_sessions: async_sessionmaker[AsyncSession]
+    faults: FaultWatch
     memo: dict[str, object] = field(default_factory=dict)
     """Process-local caches of immutable things read from this database (bounded; e.g. parsed
     plan documents by version, hoks/repository.py), dropped with it."""
@@ -43,9 +46,14 @@ class Database:
         max_overflow: int = 10,
         connect_timeout_s: float = 5.0,
         pool_timeout_s: float = 10.0,
+        command_timeout_s: float = 0,
         statement_timeout_ms: int = 0,
     ) -> Database:
         connect_args: dict[str, object] = {"timeout": connect_timeout_s}
+        if command_timeout_s > 0:
+            # The driver's own bound on every statement: statement_timeout needs a server that
+            # answers, and a frozen or partitioned one never does (docs/operations.md).
+            connect_args["command_timeout"] = command_timeout_s
         if statement_timeout_ms > 0:
             # Set once per connection by the server, so no request pays a SET statement for it.
             connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
@@ -63,6 +71,8 @@ class Database:
             hide_parameters=True,
         )
         metrics.instrument(engine)
+        faults = FaultWatch(full_for_s=DatabaseFull.retry_after_s)
+        faults.install(engine)
         # Same pool; its connections are switched to autocommit on checkout (a client-side flag
         # for asyncpg: no statement) and back on return.
         reader = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -70,6 +80,7 @@ class Database:
             engine,
             async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
             async_sessionmaker(reader, expire_on_commit=False, autoflush=False),
+            faults,
         )
 
     @asynccontextmanager
@@ -94,6 +105,7 @@ class Database:
         """One transaction: committed when the block ends normally, rolled back on any error."""
         async with self._sessions() as session, session.begin():
             yield session
+        self.faults.committed()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

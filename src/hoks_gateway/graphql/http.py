@@ -23,12 +23,26 @@ from strawberry.types import ExecutionResult
 
 from hoks_gateway.auth.responses import headers_for
 from hoks_gateway.db import metrics
-from hoks_gateway.errors import DatabaseUnavailable, GatewayError, NotFound
+from hoks_gateway.errors import (
+    DatabaseFull,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    GatewayError,
+    NotFound,
+    PlanBusy,
+    QueryTimeout,
+    RetryLater,
+)
 from hoks_gateway.graphql.masking import client_error
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = ("GET", "POST")
+# The codes a client should retry, with the seconds it should wait first.
+RETRY_AFTER = {
+    error.code: error.retry_after_s
+    for error in (DatabaseUnavailable, DatabaseReadOnly, DatabaseFull, QueryTimeout, PlanBusy)
+}
 
 
 class HTTPRefusal(GatewayError):
@@ -104,8 +118,8 @@ def _headers(error: GatewayError) -> dict[str, str]:
     headers = headers_for(error)
     if isinstance(error, HTTPRefusal):
         headers.update(error.http_headers)
-    if isinstance(error, DatabaseUnavailable):
-        headers["Retry-After"] = "1"
+    if isinstance(error, RetryLater):
+        headers["Retry-After"] = str(error.retry_after_s)
     return headers
 
 
@@ -164,13 +178,15 @@ def negotiate(
     errors = response_data.get("errors") or []
     codes = {e.get("extensions", {}).get("code") for e in errors if isinstance(e, dict)}
     if "data" not in response_data and graphql_response:
-        response.status_code = 400
+        # A request error, unless the server failed after execution (e.g. its read audit).
+        response.status_code = 500 if "INTERNAL" in codes else 400
     # With graphql-response+json a non-null `data` must be 2xx (the spec); legacy JSON clients
-    # get 503 whenever the database failed them, so that their retry logic sees it.
-    unavailable = codes & {"DATABASE_UNAVAILABLE", "QUERY_TIMEOUT"}
-    if unavailable and (response_data.get("data") is None or not graphql_response):
+    # get 503 whenever the database failed them, so that their retry logic sees it. No `data` at
+    # all (a failed read audit withholds it) is 503 too, not the 400 of a bad request.
+    retry_after = [RETRY_AFTER[code] for code in codes if code in RETRY_AFTER]
+    if retry_after and (response_data.get("data") is None or not graphql_response):
         response.status_code = 503
-        response.headers["Retry-After"] = "1"
+        response.headers["Retry-After"] = str(max(retry_after))
     return response
 
 

@@ -48,6 +48,7 @@ from hoks_gateway.auth.clock import Clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.authz.policy import require_privilege
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.faults import waiting_for_lock
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks, StudyRight
 from hoks_gateway.errors import (
@@ -383,14 +384,17 @@ class HoksWrites:
 
     async def _lock(self, session: AsyncSession, hoks_id: int, *, deleted: bool = False) -> _Current:
         state = Hoks.deleted_at.is_not(None) if deleted else Hoks.deleted_at.is_(None)
-        row = (
-            await session.execute(
-                select(*_CURRENT)
-                .join(_sr, _sr.oid == Hoks.study_right_oid)
-                .where(Hoks.id == hoks_id, state, self.scope.hoks_visible())
-                .with_for_update(of=Hoks)
-            )
-        ).one_or_none()
+        # Waits while another write of the plan holds it: a timeout here is PLAN_BUSY, not a
+        # request too big (docs/operations.md).
+        async with waiting_for_lock(f"HOKS {hoks_id}"):
+            row = (
+                await session.execute(
+                    select(*_CURRENT)
+                    .join(_sr, _sr.oid == Hoks.study_right_oid)
+                    .where(Hoks.id == hoks_id, state, self.scope.hoks_visible())
+                    .with_for_update(of=Hoks)
+                )
+            ).one_or_none()
         if row is None:
             what = "deleted HOKS" if deleted else "HOKS"
             raise NotFound(f"No {what} with id {hoks_id} is visible to you.")

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from hoks_gateway.auth.principal import Principal
+from hoks_gateway.db.faults import cannot_write
 from hoks_gateway.graphql.http import HTTPRefusal, refusal
 from hoks_gateway.ratelimit.limiter import RateLimiter, Verdict
 from hoks_gateway.settings import Settings
@@ -50,7 +51,14 @@ async def rate_limited(scope: Scope, settings: Settings) -> Response | None:
         return None
     bucket, what, limit = rule
     limiter: RateLimiter = scope["app"].state.rate_limiter
-    verdict = await limiter.hit(bucket, limit)
+    try:
+        verdict = await limiter.hit(bucket, limit)
+    except Exception as error:
+        if not cannot_write(error):
+            raise
+        # A read-only or full database cannot count: what it can still do (reads of public
+        # data) is served uncounted, rather than nothing (docs/operations.md).
+        return None
     if verdict.allowed:
         return None
     return refusal(RateLimited(verdict, what), Request(scope))
