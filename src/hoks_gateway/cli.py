@@ -30,6 +30,7 @@ from hoks_gateway.hoks import cli as hoks_commands
 from hoks_gateway.identifiers import is_learner_oid
 from hoks_gateway.learners import cli as learner_commands
 from hoks_gateway.settings import Settings, load_settings
+from hoks_gateway.workers import run_workers
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -64,14 +65,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             # Workers import the app themselves; they find the server through the environment.
             os.environ["HOKS_DATABASE_URL"] = url
             os.environ["HOKS_DEMO"] = "1" if settings.demo else "0"
-            uvicorn.run(
-                "hoks_gateway.app:app_from_environment",
-                factory=True,
-                host=settings.host,
-                port=settings.port,
-                workers=args.workers,
-                log_level=settings.log_level,
-            )
+            run_workers(settings.host, settings.port, args.workers, settings.log_level)
         else:
             uvicorn.run(
                 create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
@@ -290,7 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the gateway", description="Run the gateway over HTTP.")
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1, HOKS_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000, HOKS_PORT)")
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes, each listening on a socket of its own (SO_REUSEPORT; default 1)",
+    )
     serve.add_argument(
         "--demo", action="store_true", help="demo mode: migrate, seed an empty database, GraphiQL on"
     )

@@ -1,0 +1,69 @@
+"""`serve --workers N`: N uvicorn processes, each listening on a socket of its own (SO_REUSEPORT).
+
+With one listening socket shared by all workers (uvicorn's --workers), whichever worker is awake
+accepts the next connection, so keep-alive clients pile onto one worker (measured: 32/0, 29/0,
+28/4 of 32 connections). With a socket per worker the kernel spreads new connections over them
+by a hash of the connection's addresses (docs/operations.md, "Workers"). A worker that dies is
+started again; the parent stops them all on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import socket
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+
+import uvicorn
+
+log = logging.getLogger(__name__)
+
+APP = "hoks_gateway.app:app_from_environment"
+STOP_TIMEOUT_S = 30
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port that other processes of this user may bind too."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _worker(host: str, port: int, log_level: str) -> None:
+    """One worker: the app (settings from the HOKS_* environment) on a socket of its own."""
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level=log_level)
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+
+
+def run_workers(host: str, port: int, workers: int, log_level: str) -> None:
+    """Runs `workers` worker processes until Ctrl-C or SIGTERM (KeyboardInterrupt here)."""
+    context = multiprocessing.get_context("spawn")
+
+    def start() -> BaseProcess:
+        process = context.Process(target=_worker, args=(host, port, log_level), daemon=False)
+        process.start()
+        return process
+
+    running = [start() for _ in range(workers)]
+    try:
+        while True:
+            wait([p.sentinel for p in running])
+            for dead in [p for p in running if not p.is_alive()]:
+                log.warning("worker %s exited with %s; starting another", dead.pid, dead.exitcode)
+                running[running.index(dead)] = start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in running:
+            if process.is_alive():
+                # SIGTERM: uvicorn shuts down gracefully (a second SIGINT after Ctrl-C would
+                # make it skip that).
+                process.terminate()
+        for process in running:
+            process.join(STOP_TIMEOUT_S)
+            if process.is_alive():
+                process.kill()
+                process.join()
