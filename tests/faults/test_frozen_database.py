@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -40,6 +41,29 @@ async def _answer(client: httpx.AsyncClient, call: Any) -> tuple[int, str | None
         return 0, "NO_ANSWER", None
     body = response.json()
     return response.status_code, code_of(body), response.headers.get("Retry-After")
+
+
+async def _backends(url: str) -> set[int]:
+    """The server's client backends other than the asking one."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    return {row["pid"] for row in rows}
+
+
+async def _until_gone(url: str, backends: set[int]) -> set[int]:
+    """`backends` still alive, once they are gone or after NO_ANSWER_S."""
+    deadline = time.monotonic() + NO_ANSWER_S
+    while True:
+        alive = backends & await _backends(url)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        await asyncio.sleep(0.1)
 
 
 async def _until_ready(client: httpx.AsyncClient) -> None:
@@ -80,6 +104,7 @@ async def test_requests_to_a_frozen_database_end_with_503_and_the_gateway_recove
                 for _ in range(READERS)
             ]
             await asyncio.gather(*warm)
+            warm_backends = await _backends(url)
             reads = [{"query": READ, "variables": {"id": str(plan.id)}} for _ in range(READERS)]
             writes = [{"query": IMPORT, "variables": {"d": plan_document(*pair)}} for pair in pairs[1:]]
             with frozen(pg.pgdata):
@@ -101,6 +126,8 @@ async def test_requests_to_a_frozen_database_end_with_503_and_the_gateway_recove
                     for body in reads + writes
                 )
             )
+            # The connections that timed out were discarded: none of their backends serves again.
+            kept = await _until_gone(url, warm_backends)
     finally:
         pg.stop()
     codes = Counter(f"{status}:{code}" for status, code, _ in answers)
@@ -114,3 +141,4 @@ async def test_requests_to_a_frozen_database_end_with_503_and_the_gateway_recove
     assert {retry for _, _, retry in answers} == {"1"}
     assert ready[0] == 503
     assert after == [(200, None, None)] * len(after)
+    assert kept == set(), "connections that timed out were used again"
