@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 
 from hoks_gateway.db.sessions import Database
+from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.identifiers import OPH_ROOT_OID, make_oid
 
 
@@ -109,12 +110,14 @@ class Factory:
             "ensikertainen-hyvaksyminen": "2024-09-01",
             "osaamisen-hankkimisen-tarve": True,
         }
+        progress = PlanProgress.of_stored(document)
         async with self.db.write() as session:
             result = await session.execute(
                 text(
                     "INSERT INTO hoks (study_right_oid, learner_oid, organisation_oid, first_approved_on, "
-                    "approved_at, source, document) "
-                    "VALUES (:sr, :l, :o, :d, :at, :src, CAST(:doc AS jsonb)) RETURNING id"
+                    "approved_at, source, document, progress_planned, progress_completes_on) "
+                    "VALUES (:sr, :l, :o, :d, :at, :src, CAST(:doc AS jsonb), :planned, :completes) "
+                    "RETURNING id"
                 ),
                 {
                     "sr": study_right,
@@ -124,6 +127,8 @@ class Factory:
                     "at": approved_at,
                     "src": source,
                     "doc": json.dumps(document),
+                    "planned": progress.planned,
+                    "completes": list(progress.completes_on),
                 },
             )
             return int(result.scalar_one())

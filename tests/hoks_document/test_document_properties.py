@@ -14,12 +14,15 @@ from hypothesis import strategies as st
 from hoks_gateway import identifiers
 from hoks_gateway.hoks.document import (
     DocumentInvalid,
+    PartStatus,
     StudyRightFacts,
     load_stored,
     parse_ehoks,
+    progress,
     to_ehoks,
     to_storage,
 )
+from hoks_gateway.hoks.document.status import PlanProgress
 
 TODAY = dt.date(2026, 11, 28)
 STARTED = dt.date(2018, 11, 15)
@@ -300,6 +303,19 @@ def parse(document: object) -> Any:
 @given(documents)
 def test_valid_documents_round_trip_unchanged(document: Doc) -> None:
     assert to_ehoks(load_stored(to_storage(parse(document)))) == document
+
+
+@PROPERTY_SETTINGS
+@given(documents, st.dates(dt.date(2015, 1, 1), dt.date(2035, 1, 1)))
+def test_progress_kept_with_the_plan_is_the_views_progress(document: Doc, today: dt.date) -> None:
+    """The progress stored with a plan row (computed from the stored form) counts the statuses
+    the graph shows for each part on any day."""
+    parsed = parse(document)
+    kept = PlanProgress.of_stored(to_storage(parsed))
+    assert kept == PlanProgress.of_document(parsed)
+    statuses = [p.status for p in progress(parsed, today)]
+    counted = (PartStatus.PLANNED, PartStatus.SCHEDULED, PartStatus.COMPLETED)
+    assert kept.counts(today) == tuple(statuses.count(status) for status in counted)
 
 
 def leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from hoks_gateway.hoks.document import StudyRightFacts, parse_ehoks
+from hoks_gateway.hoks.document import StudyRightFacts, load_stored, parse_ehoks
+from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.identifiers import is_organisation_oid, is_y_tunnus
 from hoks_gateway.seed import corpus_registry
 from hoks_gateway.seed.dataset import Dataset, Sizes
@@ -227,3 +228,13 @@ def test_every_generated_plan_passes_the_document_model_as_a_service_transfer(ge
             learner_oid=right.learner_oid,
         )
         parse_ehoks(document, mode="create", manual=False, study_right=facts, today=AS_OF)
+
+
+def test_progress_kept_with_each_plan_matches_its_parts(generated: Generated) -> None:
+    """The seed stores PlanProgress.of_stored beside each plan; it must equal the parts' statuses."""
+    tuva = 0
+    for document in generated.documents:
+        kept = PlanProgress.of_stored(document)
+        assert kept == PlanProgress.of_document(load_stored(document))
+        tuva += bool(document.get("hankittavat-koulutuksen-osat"))
+    assert tuva > 0, "the generated plans include TUVA course parts"

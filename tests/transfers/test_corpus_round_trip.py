@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from hoks_gateway.hoks.document.status import PlanProgress
 from tests.hoks_document.test_document_corpus import _drop_identifiers, identifiers, in_content
-from tests.transfers.world import ALL, MANUAL_ONLY, TRANSFERABLE, World, document
+from tests.transfers.world import ALL, MANUAL_ONLY, TRANSFERABLE, World, as_input, document
 
 IMPORT = """
 mutation($d: JSON!) {
@@ -60,3 +62,39 @@ async def test_documents_without_identifiers_are_refused_as_transfers(world: Wor
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert {v["rule"] for v in error["extensions"]["violations"]} == {"workplace-period-identifier-required"}
     assert await world.scalar("SELECT count(*) FROM hoks") == 0
+
+
+REPLACE = """
+mutation($id: ID!, $i: HoksInput!) { replaceHoks(id: $id, input: $i) { hoks { revision } } }
+"""
+
+
+async def _kept(world: World, plan_id: str) -> tuple[int, tuple[Any, ...], Any]:
+    async with world.db.read() as session:
+        row = (
+            await session.execute(
+                text("SELECT progress_planned, progress_completes_on, document FROM hoks WHERE id = :id"),
+                {"id": int(plan_id)},
+            )
+        ).one()
+    return row.progress_planned, tuple(row.progress_completes_on), row.document
+
+
+async def test_every_write_keeps_the_plans_progress_with_it(world: World) -> None:
+    """Create, replace and delete keep progress_planned/progress_completes_on equal to what the
+    stored document gives (hoks/document/status.py PlanProgress)."""
+    created = await world.graphql(IMPORT, {"d": document("hoksit.json")}, world.staff)
+    plan_id = created["data"]["importEhoksDocument"]["hoks"]["id"]
+    planned, days, stored = await _kept(world, plan_id)
+    expected = PlanProgress.of_stored(stored)
+    assert (planned, days) == (expected.planned, expected.completes_on)
+    assert len(days) > 1
+
+    fewer = document("hoksit.json")
+    fewer["hankittavat-ammat-tutkinnon-osat"] = fewer["hankittavat-ammat-tutkinnon-osat"][:1]
+    replaced = await world.graphql(REPLACE, {"id": plan_id, "i": as_input(fewer)}, world.staff)
+    assert "errors" not in replaced, replaced
+    planned, after, stored = await _kept(world, plan_id)
+    expected = PlanProgress.of_stored(stored)
+    assert (planned, after) == (expected.planned, expected.completes_on)
+    assert len(after) < len(days)

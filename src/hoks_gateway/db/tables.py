@@ -211,6 +211,9 @@ class Hoks(Base):
     source: Mapped[str] = mapped_column(String(16))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # The document's PlanProgress (hoks/document/status.py), kept with every write (0012).
+    progress_planned: Mapped[int] = mapped_column(Integer)
+    progress_completes_on: Mapped[list[dt.date | None]] = mapped_column(ARRAY(Date))
 
 
 class HoksRevision(Base):

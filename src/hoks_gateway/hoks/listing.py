@@ -3,7 +3,6 @@ organisation, dates, status, kind and source, in keyset pages within the caller'
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from enum import Enum
 from typing import Any
@@ -19,12 +18,10 @@ from hoks_gateway.errors import Forbidden
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.graphql.pagination import Connection, Keyset, connection, page_size
 from hoks_gateway.hoks.enums import HoksSource
-from hoks_gateway.hoks.repository import HoksRecord
+from hoks_gateway.hoks.repository import HOKS_COLUMNS, HoksRecord
 from hoks_gateway.hoks.types import Hoks
 from hoks_gateway.learners.types import StudyRightKind
 from hoks_gateway.organisations.access import at_or_below, require_readable
-
-_COLUMNS = tuple(getattr(HoksTable, f.name) for f in dataclasses.fields(HoksRecord))
 
 
 @strawberry.enum(description="Which plans to list by deletion state.")
@@ -133,7 +130,7 @@ async def hokses(
     limit = page_size(first)
     keyset = _keyset(order_by)
     conditions = _conditions(scope, f)
-    query: Select[Any] = select(*_COLUMNS).where(*conditions)
+    query: Select[Any] = select(*HOKS_COLUMNS).where(*conditions)
     condition = keyset.after(after)
     if condition is not None:
         query = query.where(condition)

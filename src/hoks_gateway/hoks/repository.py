@@ -3,6 +3,7 @@ parts that need it)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks
 from hoks_gateway.hoks.document import HoksDocument, load_stored_json
+from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.history import revision_documents
 from hoks_gateway.lru import Lru
 
@@ -37,26 +39,22 @@ class HoksRecord:
     revision: int
     source: str
     deleted_at: dt.datetime | None
+    progress_planned: int
+    progress_completes_on: Sequence[dt.date | None]
+
+    @property
+    def progress(self) -> PlanProgress:
+        """The plan's progress as its current document gives it (kept with the row)."""
+        return PlanProgress(self.progress_planned, tuple(self.progress_completes_on))
 
 
-_COLUMNS = (
-    Hoks.id,
-    Hoks.eid,
-    Hoks.study_right_oid,
-    Hoks.learner_oid,
-    Hoks.organisation_oid,
-    Hoks.first_approved_on,
-    Hoks.approved_at,
-    Hoks.updated_at,
-    Hoks.revision,
-    Hoks.source,
-    Hoks.deleted_at,
-)
+HOKS_COLUMNS = tuple(getattr(Hoks, f.name) for f in dataclasses.fields(HoksRecord))
+"""The columns of a HoksRecord, in its order."""
 
 
 async def by_id(session: AsyncSession, ids: Sequence[int], scope: Scope) -> dict[int, HoksRecord]:
     rows = await session.execute(
-        select(*_COLUMNS).where(Hoks.id.in_(ids), Hoks.deleted_at.is_(None), scope.hoks_visible())
+        select(*HOKS_COLUMNS).where(Hoks.id.in_(ids), Hoks.deleted_at.is_(None), scope.hoks_visible())
     )
     return {row.id: HoksRecord(*row) for row in rows}
 
@@ -65,7 +63,7 @@ async def by_study_right(
     session: AsyncSession, study_right_oids: Sequence[str], scope: Scope
 ) -> dict[str, HoksRecord]:
     rows = await session.execute(
-        select(*_COLUMNS).where(
+        select(*HOKS_COLUMNS).where(
             Hoks.study_right_oid.in_(study_right_oids), Hoks.deleted_at.is_(None), scope.hoks_visible()
         )
     )

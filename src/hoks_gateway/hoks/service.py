@@ -70,6 +70,7 @@ from hoks_gateway.hoks.document import (
     parse_ehoks,
     to_storage,
 )
+from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.repository import HoksRecord
 
 Operation = Literal["CREATE", "UPDATE", "REPLACE", "DELETE", "RESTORE"]
@@ -103,15 +104,17 @@ _REVISION_AND_AUDIT = """
         FROM plan
     )
     SELECT id, eid, study_right_oid, learner_oid, organisation_oid, first_approved_on, approved_at,
-           updated_at, revision, source, deleted_at
+           updated_at, revision, source, deleted_at, progress_planned, progress_completes_on
     FROM plan
 """
 _INSERT_PLAN = """
     WITH plan AS (
         INSERT INTO hoks (study_right_oid, learner_oid, organisation_oid, first_approved_on,
-                          approved_at, created_at, updated_at, revision, source, document)
+                          approved_at, created_at, updated_at, revision, source, document,
+                          progress_planned, progress_completes_on)
         VALUES (:study_right_oid, :learner_oid, :organisation_oid, :first_approved_on, :approved_at,
-                :now, :now, 1, :source, CAST(:document AS jsonb))
+                :now, :now, 1, :source, CAST(:document AS jsonb), :progress_planned,
+                :progress_completes_on)
         ON CONFLICT (study_right_oid) DO NOTHING
         RETURNING *
     )
@@ -120,7 +123,9 @@ _UPDATE_PLAN = """
     WITH plan AS (
         UPDATE hoks SET organisation_oid = :organisation_oid, first_approved_on = :first_approved_on,
                         approved_at = :approved_at, updated_at = :now, revision = revision + 1,
-                        deleted_at = :deleted_at, document = CAST(:document AS jsonb)
+                        deleted_at = :deleted_at, document = CAST(:document AS jsonb),
+                        progress_planned = :progress_planned,
+                        progress_completes_on = :progress_completes_on
         WHERE id = :id
         RETURNING *
     )
@@ -160,8 +165,9 @@ def _study_right(oid: str, scope: Scope) -> Select[Any]:
 _EXISTING_PLAN = text("SELECT deleted_at IS NOT NULL AS deleted FROM hoks WHERE study_right_oid = :oid")
 
 _sr = aliased(StudyRight, name="sr")
+_RECORD_FIELDS = dataclasses.fields(HoksRecord)
 _CURRENT = (
-    *(getattr(Hoks, f.name) for f in dataclasses.fields(HoksRecord)),
+    *(getattr(Hoks, f.name) for f in _RECORD_FIELDS),
     Hoks.document,
     _sr.oppilaitos_oid.label("sr_oppilaitos_oid"),
     _sr.learner_oid.label("sr_learner_oid"),
@@ -399,7 +405,7 @@ class HoksWrites:
             what = "deleted HOKS" if deleted else "HOKS"
             raise NotFound(f"No {what} with id {hoks_id} is visible to you.")
         return _Current(
-            record=HoksRecord(*row[:11]),
+            record=HoksRecord(*row[: len(_RECORD_FIELDS)]),
             document=row.document,
             oppilaitos_oid=row.sr_oppilaitos_oid,
             facts=facts_of(row.study_right_oid, row, "sr_"),
@@ -441,7 +447,13 @@ class HoksWrites:
     @staticmethod
     def _columns(document: HoksDocument) -> dict[str, Any]:
         assert document.first_approved_on is not None, "create and replace require it; patch keeps it"
-        return {"first_approved_on": document.first_approved_on, "approved_at": document.approved_at}
+        progress = PlanProgress.of_document(document)
+        return {
+            "first_approved_on": document.first_approved_on,
+            "approved_at": document.approved_at,
+            "progress_planned": progress.planned,
+            "progress_completes_on": list(progress.completes_on),
+        }
 
     @staticmethod
     def _revision(
@@ -524,7 +536,12 @@ def _keep_left_out_fields(document: HoksDocument, stored: Mapping[str, Any]) -> 
 
 
 def _columns_of(plan: HoksRecord) -> dict[str, Any]:
-    return {"first_approved_on": plan.first_approved_on, "approved_at": plan.approved_at}
+    return {
+        "first_approved_on": plan.first_approved_on,
+        "approved_at": plan.approved_at,
+        "progress_planned": plan.progress_planned,
+        "progress_completes_on": list(plan.progress_completes_on),
+    }
 
 
 def _check_revision(plan: HoksRecord, expected: int | None) -> None:

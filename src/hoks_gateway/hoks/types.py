@@ -11,10 +11,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hoks_gateway.graphql.context import Info
+from hoks_gateway.graphql.edges import Loaded, edge
 from hoks_gateway.graphql.pagination import Connection
 from hoks_gateway.graphql.relay import Node
 from hoks_gateway.hoks.content import add_content_fields, ehoks_export
-from hoks_gateway.hoks.document import HoksDocument, PartStatus, progress
+from hoks_gateway.hoks.document import HoksDocument
+from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.enums import HoksSource
 from hoks_gateway.hoks.history import RevisionRecord, as_of, parse_date, parse_instant
 from hoks_gateway.hoks.repository import HoksRecord
@@ -108,20 +110,28 @@ class Hoks(Node):
             return None
         return cast(JSON, ehoks_export(self.record, document, info.context.authz))
 
-    @strawberry.field(
+    progress = edge(
+        Loaded(
+            # The current plan's progress is kept with its row; an earlier version's comes from
+            # that version's document.
+            lambda context: context.loaders.hoks_revision_document,
+            lambda plan: None if plan.as_of_revision is None else (plan.record.id, plan.as_of_revision),
+            lambda plan, document, context: plan.progress_on(document, context.today),
+        ),
+        returns=HoksProgress | None,
         description="Edistyminen: how many competences to acquire are planned, scheduled and completed "
-        "(the statuses the eHOKS views compute, counted once on the server)."
+        "(the statuses the eHOKS views compute, counted once on the server).",
     )
-    async def progress(self, info: Info) -> HoksProgress | None:
-        document = await self.document(info)
-        if document is None:
+
+    def progress_on(self, earlier: HoksDocument | None, today: dt.date) -> HoksProgress | None:
+        if self.as_of_revision is None:
+            kept = self.record.progress
+        elif earlier is None:
             return None
-        statuses = [p.status for p in progress(document, info.context.today)]
-        return HoksProgress(
-            planned=statuses.count(PartStatus.PLANNED),
-            scheduled=statuses.count(PartStatus.SCHEDULED),
-            completed=statuses.count(PartStatus.COMPLETED),
-        )
+        else:
+            kept = PlanProgress.of_document(earlier)
+        planned, scheduled, completed = kept.counts(today)
+        return HoksProgress(planned=planned, scheduled=scheduled, completed=completed)
 
     @strawberry.field(
         description="Versiohistoria: every accepted write of the plan, oldest first (up to the shown "

@@ -13,6 +13,7 @@ import random
 import uuid
 from typing import NamedTuple
 
+from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.seed.documents import build_plan
 from hoks_gateway.seed.population import Enrolment
 from hoks_gateway.seed.timeline import AS_OF
@@ -32,6 +33,8 @@ class HoksRow(NamedTuple):
     source: str
     deleted_at: dt.datetime | None
     document: str  # JSON text: asyncpg's binary COPY encodes jsonb from text
+    progress_planned: int
+    progress_completes_on: tuple[dt.date | None, ...]
 
 
 class RevisionAuthor(NamedTuple):
@@ -65,6 +68,7 @@ def plan_rows(
         )
     else:
         source, author = "MANUAL", RevisionAuthor(hoks_id, "STAFF", rng.choice(staff))
+    progress = PlanProgress.of_stored(plan.document)
     row = HoksRow(
         hoks_id,
         uuid.UUID(int=rng.getrandbits(128), version=4),
@@ -79,5 +83,7 @@ def plan_rows(
         source,
         None,
         json.dumps(plan.document, ensure_ascii=False, separators=(",", ":")),
+        progress.planned,
+        progress.completes_on,
     )
     return row, author
