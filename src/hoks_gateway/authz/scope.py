@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, exists, false, literal, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, String, any_, bindparam, exists, false, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from hoks_gateway.auth.principal import ORGANISATION_KINDS, Principal, PrincipalKind, Privilege
@@ -23,10 +24,19 @@ from hoks_gateway.errors import Forbidden
 _EVERYTHING = frozenset({PrincipalKind.ADMIN, PrincipalKind.ANALYST})
 
 
-def _oid_array(oids: Iterable[str]) -> ColumnElement[list[str]]:
+def _oid_array(oids: Iterable[str], name: str) -> BindParameter[Any]:
     # One array parameter (`= ANY($1)`), not one parameter per OID: the statement stays cacheable
     # whatever the size of the caller's organisation tree.
-    return literal(sorted(oids), ARRAY(String(64)))
+    array: ARRAY[Any] = ARRAY(String(64))
+    return bindparam(name, sorted(oids), type_=array)
+
+
+def _readable(scope: Scope) -> BindParameter[Any]:
+    return _oid_array(scope.reachable(Privilege.READ), "scope_readable")
+
+
+def _own(scope: Scope) -> BindParameter[str]:
+    return bindparam("scope_learner", scope.own_learner_oid, String(64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +74,24 @@ class Scope:
     def reachable(self, privilege: Privilege) -> frozenset[str]:
         return self.reach.get(privilege, frozenset())
 
+    @property
+    def parameters(self) -> dict[str, object]:
+        """The values of the predicates' parameters below, for statements compiled once per
+        principal kind (db/reads.py)."""
+        return {
+            "scope_learner": self.own_learner_oid,
+            "scope_readable": sorted(self.reachable(Privilege.READ)),
+        }
+
     # --- SQL predicates: every repository query ANDs one of these into its WHERE ---------------
 
     def study_right_visible(self) -> ColumnElement[bool]:
         if self.everything:
             return true()
         if self.own_learner_oid is not None:
-            return StudyRight.learner_oid == self.own_learner_oid
+            return StudyRight.learner_oid == _own(self)
         if self.kind in ORGANISATION_KINDS:
-            readable = _oid_array(self.reachable(Privilege.READ))
+            readable = _readable(self)
             own = StudyRight.oppilaitos_oid == any_(readable)
             if self.kind is PrincipalKind.STAFF:
                 return or_(own, StudyRight.delivering_organisation_oid == any_(readable))
@@ -83,9 +102,9 @@ class Scope:
         if self.everything:
             return true()
         if self.own_learner_oid is not None:
-            return Hoks.learner_oid == self.own_learner_oid
+            return Hoks.learner_oid == _own(self)
         if self.kind in ORGANISATION_KINDS:
-            readable = _oid_array(self.reachable(Privilege.READ))
+            readable = _readable(self)
             own = Hoks.organisation_oid == any_(readable)
             if self.kind is PrincipalKind.STAFF:
                 procured = select(StudyRight.oid).where(
@@ -99,7 +118,7 @@ class Scope:
         if self.everything:
             return true()
         if self.own_learner_oid is not None:
-            return Learner.oid == self.own_learner_oid
+            return Learner.oid == _own(self)
         if self.kind in ORGANISATION_KINDS:
             return exists().where(StudyRight.learner_oid == Learner.oid, self.study_right_visible())
         return false()
@@ -111,7 +130,7 @@ OrganisationTree = Sequence[tuple[str, Sequence[str]]]
 
 def organisations_at_or_below(held: Iterable[str]) -> ColumnElement[bool]:
     """The organisations a principal holding privileges on `held` reaches (GIN index)."""
-    oids = _oid_array(held)
+    oids = _oid_array(held, "held")
     return or_(Organisation.oid == any_(oids), Organisation.ancestor_oids.overlap(oids))
 
 

@@ -48,3 +48,11 @@ def instrument(engine: AsyncEngine) -> None:
         if metrics is not None:
             metrics.sql_statements += 1
             metrics.db_seconds += time.perf_counter() - conn.info.pop(_STARTED, time.perf_counter())
+
+
+def count_statement(seconds: float) -> None:
+    """A statement run outside SQLAlchemy's engine (db/reads.py), for the current request."""
+    metrics = current.get()
+    if metrics is not None:
+        metrics.sql_statements += 1
+        metrics.db_seconds += seconds

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hoks_gateway.db import metrics
 from hoks_gateway.db.faults import FaultWatch
-from hoks_gateway.db.urls import async_url
+from hoks_gateway.db.reads import Reads
+from hoks_gateway.db.urls import async_url, driver_connect_arguments
 from hoks_gateway.errors import DatabaseFull
 
 
@@ -33,6 +34,8 @@ class Database:
     _sessions: async_sessionmaker[AsyncSession]
     _read_sessions: async_sessionmaker[AsyncSession]
     faults: FaultWatch
+    reads: Reads
+    """The read pool: loader batches and lists (db/reads.py)."""
     memo: dict[str, object] = field(default_factory=dict)
     """Process-local caches of immutable things read from this database (bounded; e.g. parsed
     plan documents by version, hoks/repository.py), dropped with it."""
@@ -49,14 +52,7 @@ class Database:
         command_timeout_s: float = 0,
         statement_timeout_ms: int = 0,
     ) -> Database:
-        connect_args: dict[str, object] = {"timeout": connect_timeout_s}
-        if command_timeout_s > 0:
-            # The driver's own bound on every statement: statement_timeout needs a server that
-            # answers, and a frozen or partitioned one never does (docs/operations.md).
-            connect_args["command_timeout"] = command_timeout_s
-        if statement_timeout_ms > 0:
-            # Set once per connection by the server, so no request pays a SET statement for it.
-            connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
+        connect_args = driver_connect_arguments(url, connect_timeout_s, command_timeout_s, statement_timeout_ms)
         engine = create_async_engine(
             async_url(url),
             pool_size=pool_size,
@@ -81,6 +77,7 @@ class Database:
             async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
             async_sessionmaker(reader, expire_on_commit=False, autoflush=False),
             faults,
+            Reads(url, pool_size, connect_timeout_s, command_timeout_s, statement_timeout_ms),
         )
 
     @asynccontextmanager
@@ -108,6 +105,7 @@ class Database:
         self.faults.committed()
 
     async def dispose(self) -> None:
+        await self.reads.close()
         await self.engine.dispose()
 
 

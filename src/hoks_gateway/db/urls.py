@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.engine import URL, make_url
 
 
@@ -20,3 +22,23 @@ def with_database(url: str, database: str) -> str:
 
 def redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+def driver_connect_arguments(
+    url: str, connect_timeout_s: float, command_timeout_s: float, statement_timeout_ms: int
+) -> dict[str, Any]:
+    """asyncpg's connect arguments, the same for every pool of the gateway."""
+    arguments: dict[str, Any] = {"timeout": connect_timeout_s}
+    if command_timeout_s > 0:
+        # The driver's own bound on every statement: statement_timeout needs a server that
+        # answers, and a frozen or partitioned one never does (docs/operations.md).
+        arguments["command_timeout"] = command_timeout_s
+    if statement_timeout_ms > 0:
+        # Set once per connection by the server, so no request pays a SET statement for it.
+        arguments["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
+    query = make_url(url).query
+    if "sslmode" not in query and "ssl" not in query:
+        # asyncpg's default is sslmode=prefer: every new connection first asks the server for
+        # TLS, an extra round trip wherever TLS is off. TLS is used when the URL asks for it.
+        arguments["ssl"] = False
+    return arguments

@@ -2,7 +2,8 @@
 
 Every edge a client can traverse goes through one of these, so the number of SQL statements per
 request depends on the query's shape, never on the number of rows. Each batch opens its own short
-read session: sibling resolvers run concurrently and must not share one.
+read (db/reads.py): sibling resolvers run concurrently and each batch takes its own pooled
+connection for its one statement.
 """
 
 from __future__ import annotations
@@ -11,22 +12,21 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Se
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.sessions import Database
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-Fetch = Callable[[AsyncSession, Sequence[K]], Awaitable[Mapping[K, V]]]
+Fetch = Callable[[Reads, Sequence[K]], Awaitable[Mapping[K, V]]]
 
 
 def one_loader(db: Database, fetch: Fetch[K, V]) -> DataLoader[K, V | None]:
     """key -> the one row with that key, or None."""
 
     async def batch(keys: list[K]) -> list[V | None]:
-        async with db.read() as session:
-            found = await fetch(session, keys)
+        found = await fetch(db.reads, keys)
         return [found.get(key) for key in keys]
 
     return DataLoader(batch)
@@ -36,8 +36,7 @@ def many_loader(db: Database, fetch: Fetch[K, list[V]]) -> DataLoader[K, list[V]
     """key -> every row that points at it (a one-to-many edge)."""
 
     async def batch(keys: list[K]) -> list[list[V]]:
-        async with db.read() as session:
-            found = await fetch(session, keys)
+        found = await fetch(db.reads, keys)
         return [found.get(key, []) for key in keys]
 
     return DataLoader(batch)
@@ -46,8 +45,8 @@ def many_loader(db: Database, fetch: Fetch[K, list[V]]) -> DataLoader[K, list[V]
 def audited(fetch: Fetch[K, V], mark: Callable[[Any], None]) -> Fetch[K, V]:
     """`fetch`, reporting every record it returns to `mark` (one-to-one or one-to-many)."""
 
-    async def run(session: AsyncSession, keys: Sequence[K]) -> Mapping[K, V]:
-        found = await fetch(session, keys)
+    async def run(reads: Reads, keys: Sequence[K]) -> Mapping[K, V]:
+        found = await fetch(reads, keys)
         for value in found.values():
             for record in value if isinstance(value, list) else (value,):
                 mark(record)

@@ -102,10 +102,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         missing: list[int] = []
         for start in range(0, len(ids), _EXPORT_BATCH):
             batch = ids[start : start + _EXPORT_BATCH]
-            async with db.read() as session:
-                records = await repository.by_id(session, batch, scope)
-                at = [(r.id, r.revision) for r in records.values()]
-                documents = await repository.documents_at(session, at, scope)
+            records = await repository.by_id(db.reads, batch, scope)
+            at = [(r.id, r.revision) for r in records.values()]
+            documents = await repository.documents_at(db.reads, at, scope)
             for plan_id in batch:
                 if plan_id not in records:
                     missing.append(plan_id)

@@ -11,10 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Text, cast, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BigInteger, Integer, Text, and_, any_, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Hoks, HoksRevision
 from hoks_gateway.graphql.loaders import group_by
 from hoks_gateway.hoks.document import HoksDocument, load_stored_json
@@ -52,27 +53,47 @@ _REVISION = (
 )
 
 
+_IDS = bindparam("ids", type_=ARRAY(BigInteger))
+_NUMBERS = bindparam("numbers", type_=ARRAY(Integer))
+
+
 async def revisions_of(
-    session: AsyncSession, hoks_ids: Sequence[int], scope: Scope
+    reads: Reads, hoks_ids: Sequence[int], scope: Scope
 ) -> dict[int, list[RevisionRecord]]:
     """Every revision of each plan, oldest first."""
-    rows = await session.execute(
-        select(*_REVISION)
-        .join(Hoks, Hoks.id == HoksRevision.hoks_id)
-        .where(HoksRevision.hoks_id.in_(hoks_ids), scope.hoks_visible())
-        .order_by(HoksRevision.hoks_id, HoksRevision.number)
+    rows = await reads.fetch(
+        ("hoks_revisions.of", scope.kind),
+        lambda: (
+            select(*_REVISION)
+            .join(Hoks, Hoks.id == HoksRevision.hoks_id)
+            .where(HoksRevision.hoks_id == any_(_IDS), scope.hoks_visible())
+            .order_by(HoksRevision.hoks_id, HoksRevision.number)
+        ),
+        ids=list(hoks_ids),
+        **scope.parameters,
     )
     return group_by((RevisionRecord(*row) for row in rows), lambda r: r.hoks_id)
 
 
 async def revision_documents(
-    session: AsyncSession, keys: Sequence[tuple[int, int]], scope: Scope
+    reads: Reads, keys: Sequence[tuple[int, int]], scope: Scope
 ) -> dict[tuple[int, int], HoksDocument]:
     """(plan id, revision number) -> the plan's document as that revision left it."""
-    rows = await session.execute(
-        select(HoksRevision.hoks_id, HoksRevision.number, cast(HoksRevision.document, Text))
-        .join(Hoks, Hoks.id == HoksRevision.hoks_id)
-        .where(tuple_(HoksRevision.hoks_id, HoksRevision.number).in_(list(keys)), scope.hoks_visible())
+    # (id, number) pairs as two arrays zipped by unnest: one statement for any number of keys.
+    pairs = select(func.unnest(_IDS).label("hoks_id"), func.unnest(_NUMBERS).label("number")).subquery(
+        "wanted"
+    )
+    rows = await reads.fetch(
+        ("hoks_revisions.documents", scope.kind),
+        lambda: (
+            select(HoksRevision.hoks_id, HoksRevision.number, cast(HoksRevision.document, Text))
+            .join(pairs, and_(pairs.c.hoks_id == HoksRevision.hoks_id, pairs.c.number == HoksRevision.number))
+            .join(Hoks, Hoks.id == HoksRevision.hoks_id)
+            .where(scope.hoks_visible())
+        ),
+        ids=[hoks_id for hoks_id, _ in keys],
+        numbers=[number for _, number in keys],
+        **scope.parameters,
     )
     return {(hoks_id, number): load_stored_json(text) for hoks_id, number, text in rows}
 

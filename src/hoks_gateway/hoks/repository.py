@@ -9,10 +9,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Text, cast, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks
 from hoks_gateway.hoks.document import HoksDocument, load_stored_json
@@ -52,22 +53,34 @@ HOKS_COLUMNS = tuple(getattr(Hoks, f.name) for f in dataclasses.fields(HoksRecor
 """The columns of a HoksRecord, in its order."""
 
 
-async def by_id(session: AsyncSession, ids: Sequence[int], scope: Scope) -> dict[int, HoksRecord]:
-    rows = await session.execute(
-        select(*HOKS_COLUMNS).where(Hoks.id.in_(ids), Hoks.deleted_at.is_(None), scope.hoks_visible())
+_IDS = bindparam("ids", type_=ARRAY(BigInteger))
+_OIDS = bindparam("oids", type_=ARRAY(String(64)))
+
+
+async def by_id(reads: Reads, ids: Sequence[int], scope: Scope) -> dict[int, HoksRecord]:
+    rows = await reads.fetch(
+        ("hoks.by_id", scope.kind),
+        lambda: select(*HOKS_COLUMNS).where(
+            Hoks.id == any_(_IDS), Hoks.deleted_at.is_(None), scope.hoks_visible()
+        ),
+        ids=list(ids),
+        **scope.parameters,
     )
-    return {row.id: HoksRecord(*row) for row in rows}
+    return {row["id"]: HoksRecord(*row) for row in rows}
 
 
 async def by_study_right(
-    session: AsyncSession, study_right_oids: Sequence[str], scope: Scope
+    reads: Reads, study_right_oids: Sequence[str], scope: Scope
 ) -> dict[str, HoksRecord]:
-    rows = await session.execute(
-        select(*HOKS_COLUMNS).where(
-            Hoks.study_right_oid.in_(study_right_oids), Hoks.deleted_at.is_(None), scope.hoks_visible()
-        )
+    rows = await reads.fetch(
+        ("hoks.by_study_right", scope.kind),
+        lambda: select(*HOKS_COLUMNS).where(
+            Hoks.study_right_oid == any_(_OIDS), Hoks.deleted_at.is_(None), scope.hoks_visible()
+        ),
+        oids=list(study_right_oids),
+        **scope.parameters,
     )
-    return {row.study_right_oid: HoksRecord(*row) for row in rows}
+    return {row["study_right_oid"]: HoksRecord(*row) for row in rows}
 
 
 def parsed_documents(db: Database) -> ParsedDocuments:
@@ -86,23 +99,23 @@ def parsed_documents(db: Database) -> ParsedDocuments:
 
 
 async def documents_at(
-    session: AsyncSession,
-    keys: Sequence[tuple[int, int]],
-    scope: Scope,
-    parsed: ParsedDocuments | None = None,
+    reads: Reads, keys: Sequence[tuple[int, int]], scope: Scope, parsed: ParsedDocuments | None = None
 ) -> dict[tuple[int, int], HoksDocument]:
     """(plan id, revision) -> the plan's content as that revision left it.
 
-    The revision is the one the plan's record was read at, so a reader never gets one revision's
-    record with another's content, even when a write commits between the two statements
-    (docs/operations.md, "Consistent reads"). Usually the plan is still at that revision and its
-    current document is read (parsed on the trusted path, or taken from `parsed`); a plan that
-    has moved on since (or was deleted) is read from its revision history.
+    The revision is the one the plan's record was read at (or the one shown `asOf` a moment), so
+    a reader never gets one revision's record with another's content, even when a write commits
+    between the two statements (docs/operations.md, "Consistent reads"). Usually the plan is still
+    at that revision and its current document is read (parsed on the trusted path, or taken from
+    `parsed`); a plan that has moved on since (or was deleted) is read from its revision history.
     """
-    rows = await session.execute(
-        select(Hoks.id, Hoks.eid, Hoks.revision, cast(Hoks.document, Text)).where(
-            Hoks.id.in_({id_ for id_, _ in keys}), scope.hoks_visible()
-        )
+    rows = await reads.fetch(
+        ("hoks.documents", scope.kind),
+        lambda: select(Hoks.id, Hoks.eid, Hoks.revision, cast(Hoks.document, Text)).where(
+            Hoks.id == any_(_IDS), scope.hoks_visible()
+        ),
+        ids=list({plan_id for plan_id, _ in keys}),
+        **scope.parameters,
     )
     found: dict[tuple[int, int], HoksDocument] = {}
     for id_, eid, revision, text in rows:
@@ -114,5 +127,5 @@ async def documents_at(
         found[(id_, revision)] = document
     moved_on = [key for key in keys if key not in found]
     if moved_on:
-        found |= await revision_documents(session, moved_on, scope)
+        found |= await revision_documents(reads, moved_on, scope)
     return found

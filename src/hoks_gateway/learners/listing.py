@@ -88,7 +88,7 @@ async def learners(
     async with context.db.read() as session:
         rows = await query.page(session, limit, after)
         shown = rows[:limit]
-        study_rights = await learners_repo.study_rights_of_learners(
+        study_rights = await learners_repo.listed_study_rights(
             session, [r.learner.oid for r in shown], scope, query.listed_study_right()
         )
 

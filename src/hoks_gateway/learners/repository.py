@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, Select, String, any_, bindparam, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Learner, StudyRight
 from hoks_gateway.graphql.loaders import group_by
 from hoks_gateway.reports.obligation import transfer_required
@@ -60,36 +63,56 @@ STUDY_RIGHT_COLUMNS = _STUDY_RIGHT
 """What a StudyRightRecord is made of, for queries elsewhere (lists, reports)."""
 
 
-async def learners_by_oid(
-    session: AsyncSession, oids: Sequence[str], scope: Scope
-) -> dict[str, LearnerRecord]:
-    rows = await session.execute(select(*_LEARNER).where(Learner.oid.in_(oids), scope.learner_visible()))
-    return {row.oid: LearnerRecord(*row) for row in rows}
+_OIDS = bindparam("oids", type_=ARRAY(String(64)))
 
 
-async def study_rights_by_oid(
-    session: AsyncSession, oids: Sequence[str], scope: Scope
-) -> dict[str, StudyRightRecord]:
-    rows = await session.execute(
-        select(*_STUDY_RIGHT).where(StudyRight.oid.in_(oids), scope.study_right_visible())
+async def learners_by_oid(reads: Reads, oids: Sequence[str], scope: Scope) -> dict[str, LearnerRecord]:
+    rows = await reads.fetch(
+        ("learners.by_oid", scope.kind),
+        lambda: select(*_LEARNER).where(Learner.oid == any_(_OIDS), scope.learner_visible()),
+        oids=list(oids),
+        **scope.parameters,
     )
-    return {row.oid: StudyRightRecord(**row._asdict()) for row in rows}
+    return {row["oid"]: LearnerRecord(*row) for row in rows}
+
+
+async def study_rights_by_oid(reads: Reads, oids: Sequence[str], scope: Scope) -> dict[str, StudyRightRecord]:
+    rows = await reads.fetch(
+        ("study_rights.by_oid", scope.kind),
+        lambda: select(*_STUDY_RIGHT).where(StudyRight.oid == any_(_OIDS), scope.study_right_visible()),
+        oids=list(oids),
+        **scope.parameters,
+    )
+    return {row["oid"]: StudyRightRecord(**row) for row in rows}
+
+
+def _of_learners(learners: ColumnElement[bool], scope: Scope, where: ColumnElement[bool]) -> Select[Any]:
+    """Newest first."""
+    columns: tuple[Any, ...] = _STUDY_RIGHT
+    return (
+        select(*columns)
+        .where(learners, scope.study_right_visible(), where)
+        .order_by(StudyRight.started_on.desc(), StudyRight.oid)
+    )
 
 
 async def study_rights_of_learners(
-    session: AsyncSession,
-    learner_oids: Sequence[str],
-    scope: Scope,
-    where: ColumnElement[bool] | None = None,
+    reads: Reads, learner_oids: Sequence[str], scope: Scope
 ) -> dict[str, list[StudyRightRecord]]:
-    """Newest first; `where` narrows further (the student list: those in one organisation)."""
-    rows = await session.execute(
-        select(*_STUDY_RIGHT)
-        .where(
-            StudyRight.learner_oid.in_(learner_oids),
-            scope.study_right_visible(),
-            true() if where is None else where,
-        )
-        .order_by(StudyRight.started_on.desc(), StudyRight.oid)
+    """Each learner's study rights the caller may see, newest first."""
+    rows = await reads.fetch(
+        ("study_rights.of_learners", scope.kind),
+        lambda: _of_learners(StudyRight.learner_oid == any_(_OIDS), scope, true()),
+        oids=list(learner_oids),
+        **scope.parameters,
     )
+    return group_by((StudyRightRecord(**row) for row in rows), lambda r: r.learner_oid)
+
+
+async def listed_study_rights(
+    session: AsyncSession, learner_oids: Sequence[str], scope: Scope, where: ColumnElement[bool]
+) -> dict[str, list[StudyRightRecord]]:
+    """study_rights_of_learners narrowed by `where` (the student list: those in one organisation),
+    in the list's own session."""
+    rows = await session.execute(_of_learners(StudyRight.learner_oid.in_(learner_oids), scope, where))
     return group_by((StudyRightRecord(**row._asdict()) for row in rows), lambda r: r.learner_oid)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Organisation
 from hoks_gateway.graphql.loaders import group_by
 
@@ -32,16 +33,23 @@ _COLUMNS = (
 )
 
 
-async def by_oid(session: AsyncSession, oids: Sequence[str]) -> dict[str, OrganisationRecord]:
-    rows = await session.execute(select(*_COLUMNS).where(Organisation.oid.in_(oids)))
-    return {row.oid: OrganisationRecord(*row) for row in rows}
+_OIDS = bindparam("oids", type_=ARRAY(String(64)))
 
 
-async def children_of(
-    session: AsyncSession, parent_oids: Sequence[str]
-) -> dict[str, list[OrganisationRecord]]:
-    rows = await session.execute(
-        select(*_COLUMNS).where(Organisation.parent_oid.in_(parent_oids)).order_by(Organisation.oid)
+async def by_oid(reads: Reads, oids: Sequence[str]) -> dict[str, OrganisationRecord]:
+    rows = await reads.fetch(
+        "organisations.by_oid",
+        lambda: select(*_COLUMNS).where(Organisation.oid == any_(_OIDS)),
+        oids=list(oids),
+    )
+    return {row["oid"]: OrganisationRecord(*row) for row in rows}
+
+
+async def children_of(reads: Reads, parent_oids: Sequence[str]) -> dict[str, list[OrganisationRecord]]:
+    rows = await reads.fetch(
+        "organisations.children_of",
+        lambda: select(*_COLUMNS).where(Organisation.parent_oid == any_(_OIDS)).order_by(Organisation.oid),
+        oids=list(parent_oids),
     )
     records = [OrganisationRecord(*row) for row in rows]
     return group_by(records, lambda r: r.parent_oid or "")

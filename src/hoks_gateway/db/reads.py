@@ -1,0 +1,117 @@
+"""Reads on asyncpg, each statement compiled once (docs/performance.md, "Reads").
+
+A loader batch through an ORM session cost more CPU than the database spent answering it: the
+session, building the select, its cache key, expanding `IN` lists, compiling. Here a read is a
+SQLAlchemy Core statement written as before, compiled once per shape to PostgreSQL's own
+`$n` text (every list as one array parameter, `= ANY($n)`), and run on a connection of a plain
+asyncpg pool, whose prepared-statement cache then skips the server's parse and plan as well.
+
+Every value a statement needs is a named parameter given when it runs: the scope's OIDs too
+(`Scope.parameters`). Values that happened to be in the statement when it was compiled are never
+used, so a statement compiled for one caller can never carry that caller's values to another
+(running a statement without one of its parameters is an error).
+
+Writes, and the reads inside a write's transaction, stay on SQLAlchemy's engine (db/sessions.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import asyncpg
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from hoks_gateway.db import metrics
+from hoks_gateway.db.urls import driver_connect_arguments
+
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadStatement:
+    sql: str
+    names: tuple[str, ...]
+    """The parameter of each `$n`, in order."""
+    constants: Mapping[str, Any]
+    """Values written into the statement's code itself (e.g. `status IN ('lasna', ...)`)."""
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        missing = [name for name in self.names if name not in values and name not in self.constants]
+        if missing:
+            raise KeyError(f"the statement needs parameters {missing}: {self.sql[:80]}…")
+        return [values[name] if name in values else self.constants[name] for name in self.names]
+
+
+def compile_read(statement: ClauseElement) -> ReadStatement:
+    """Named parameters (`bindparam("ids")`, the scope's) are given when it runs; anonymous ones
+    are literals of the code that builds the statement, the same for every run of its key. A
+    request's values must therefore always be named parameters, never literals."""
+    compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
+    named = {name for name, bind in compiled.binds.items() if not bind.unique}
+    # Constant `IN` lists of the code (`status NOT IN (...)`) are expanded into one parameter per
+    # value; the named parameters get a placeholder while expanding, never used.
+    expanded = compiled.construct_expanded_state(dict.fromkeys(named))
+    names = tuple(expanded.positiontup or ())
+    constants = {name: expanded.parameters[name] for name in names if name not in named}
+    return ReadStatement(expanded.statement, names, constants)
+
+
+@dataclass(slots=True)
+class Reads:
+    """The read pool of one database: created on first use, sized once, never churning."""
+
+    url: str
+    size: int
+    connect_timeout_s: float
+    command_timeout_s: float
+    statement_timeout_ms: int
+    _pool: asyncpg.Pool | None = None
+    _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _statements: dict[Hashable, ReadStatement] = field(default_factory=dict)
+
+    async def fetch(
+        self, key: Hashable, build: Callable[[], ClauseElement], **values: Any
+    ) -> list[asyncpg.Record]:
+        """The rows of the statement `build` makes (compiled once for `key`), with `values`."""
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._statements[key] = compile_read(build())
+        arguments = statement.arguments(values)
+        pool = self._pool or await self._open()
+        started = time.perf_counter()
+        async with pool.acquire() as connection:
+            try:
+                rows: list[asyncpg.Record] = await connection.fetch(statement.sql, *arguments)
+            except TimeoutError:
+                # The command timeout: the server did not answer (frozen, partitioned). The
+                # connection may still deliver the late answer, so it is never used again.
+                connection.terminate()
+                raise
+        metrics.count_statement(time.perf_counter() - started)
+        return rows
+
+    async def _open(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self.url,
+                    # Connections stay open once made (asyncpg closes them only after 5 idle
+                    # minutes): under load the pool never opens one per request.
+                    min_size=1,
+                    max_size=self.size,
+                    **driver_connect_arguments(
+                        self.url, self.connect_timeout_s, self.command_timeout_s, self.statement_timeout_ms
+                    ),
+                )
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
