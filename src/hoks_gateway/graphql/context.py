@@ -39,7 +39,7 @@ class Loaders:
     hoks: DataLoader[int, HoksRecord | None]
     hoks_of_study_right: DataLoader[str, HoksRecord | None]
     hoks_document: DataLoader[tuple[int, int], HoksDocument | None]
-    """(plan id, the revision its record was read at) -> its content then."""
+    """(plan id, the revision its record was read at, or the one shown) -> its content then."""
     hoks_revisions: DataLoader[int, list[RevisionRecord]]
     hoks_revision_document: DataLoader[tuple[int, int], HoksDocument | None]
 

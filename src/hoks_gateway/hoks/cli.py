@@ -103,7 +103,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         for start in range(0, len(ids), _EXPORT_BATCH):
             batch = ids[start : start + _EXPORT_BATCH]
             records = await repository.by_id(db.reads, batch, scope)
-            at = [(r.id, r.revision) for r in records.values()]
+            at = [(plan.id, plan.revision) for plan in records.values()]
             documents = await repository.documents_at(db.reads, at, scope)
             for plan_id in batch:
                 if plan_id not in records:

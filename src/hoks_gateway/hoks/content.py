@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from strawberry.types.field import StrawberryField
 
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.graphql.context import Context
+from hoks_gateway.graphql.edges import Loaded, edge
 from hoks_gateway.hoks import graphql_parts
 from hoks_gateway.hoks.document import HoksDocument, to_ehoks
 from hoks_gateway.hoks.repository import HoksRecord
@@ -47,35 +49,31 @@ _SERVED_ELSEWHERE = frozenset(
 _RENAMED = {"updated_at": "source_updated_at", "version": "source_version"}
 
 
-async def _document(root: Any, info: strawberry.Info) -> HoksDocument | None:
-    # The Hoks decides which document: the current one, or a revision's when read `asOf`.
-    document: HoksDocument | None = await root.document(info)
-    return document
-
-
 def _content_field(name: str) -> StrawberryField:
     info = HoksDocument.model_fields[name]
     graphql, _ = PARTS.graphql_type(info.annotation, for_input=False)
     is_list = getattr(graphql, "__origin__", None) is list
     personal = name in graphql_parts.PERSONAL[HoksDocument]
 
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
-        document = await _document(root, info)
-        value = (
+    def value(document: HoksDocument | None, context: Context) -> Any:
+        found = (
             None
-            if document is None or (personal and _personal_data_hidden(info))
+            if document is None or (personal and context.authz.pseudonymised)
             else getattr(document, name)
         )
-        return (value or []) if is_list else value
+        return (found or []) if is_list else found
 
-    resolve.__annotations__["return"] = graphql if is_list else graphql | None
     description = info.description or name
-    field: StrawberryField = strawberry.field(
-        resolver=resolve,
-        name=None,
+    # The Hoks decides which document: the current one, or a revision's when read `asOf`.
+    return edge(
+        Loaded(
+            lambda context: context.loaders.hoks_document,
+            lambda plan: plan.document_key,
+            lambda _, document, context: value(document, context),
+        ),
+        returns=graphql if is_list else graphql | None,
         description=f"{description} Personal data." if personal else description,
     )
-    return field
 
 
 def add_content_fields(cls: type) -> type:

@@ -21,8 +21,8 @@ from hoks_gateway.hoks.enums import HoksSource
 from hoks_gateway.hoks.history import RevisionRecord, as_of, parse_date, parse_instant
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.hoks.revisions import Approval, HoksRevision, approvals, revision_page
-from hoks_gateway.learners.types import Learner, StudyRight, load_learner, load_study_right
-from hoks_gateway.organisations.types import Organisation, load_organisation
+from hoks_gateway.learners.types import Learner, StudyRight, learner_from
+from hoks_gateway.organisations.types import organisation_edge
 
 
 @strawberry.type(description="Edistyminen: counts of competences to acquire by status.")
@@ -81,24 +81,40 @@ class Hoks(Node):
             as_of_revision=as_of_revision,
         )
 
+    @property
+    def shown_revision(self) -> int:
+        return self.record.revision if self.as_of_revision is None else self.as_of_revision
+
+    @property
+    def document_key(self) -> tuple[int, int]:
+        """The `hoks_document` key of the content shown: that of the revision the record was read
+        at, never a later write's (or of the version shown `asOf` a moment)."""
+        return self.record.id, self.shown_revision
+
     async def document(self, info: Info) -> HoksDocument | None:
-        """The plan's content: that of the revision its record was read at, or the shown one's."""
-        loaders = info.context.loaders
-        if self.as_of_revision is None:
-            return await loaders.hoks_document.load((self.record.id, self.record.revision))
-        return await loaders.hoks_revision_document.load((self.record.id, self.as_of_revision))
+        return await info.context.loaders.hoks_document.load(self.document_key)
 
-    @strawberry.field(description="Opiskeluoikeus: the study right the plan is for.")
-    async def study_right(self, info: Info) -> StudyRight | None:
-        return await load_study_right(info, self.study_right_oid)
-
-    @strawberry.field(description="Oppija: the learner whose plan this is.")
-    async def learner(self, info: Info) -> Learner | None:
-        return await load_learner(info, self.learner_oid)
-
-    @strawberry.field(description="Oppilaitos: the institution responsible for the plan.")
-    async def organisation(self, info: Info) -> Organisation | None:
-        return await load_organisation(info, self.organisation_oid)
+    study_right = edge(
+        Loaded(
+            lambda context: context.loaders.study_right,
+            lambda plan: plan.study_right_oid,
+            lambda _, record, context: None if record is None else StudyRight.from_record(record),
+        ),
+        returns=StudyRight | None,
+        description="Opiskeluoikeus: the study right the plan is for.",
+    )
+    learner = edge(
+        Loaded(
+            lambda context: context.loaders.learner,
+            lambda plan: plan.learner_oid,
+            lambda _, record, context: learner_from(record, context),
+        ),
+        returns=Learner | None,
+        description="Oppija: the learner whose plan this is.",
+    )
+    organisation = organisation_edge(
+        lambda plan: plan.organisation_oid, "Oppilaitos: the institution responsible for the plan."
+    )
 
     @strawberry.field(
         description="The whole plan in the eHOKS transfer format (kebab-case JSON), as eHOKS returns "
@@ -114,8 +130,8 @@ class Hoks(Node):
         Loaded(
             # The current plan's progress is kept with its row; an earlier version's comes from
             # that version's document.
-            lambda context: context.loaders.hoks_revision_document,
-            lambda plan: None if plan.as_of_revision is None else (plan.record.id, plan.as_of_revision),
+            lambda context: context.loaders.hoks_document,
+            lambda plan: None if plan.as_of_revision is None else plan.document_key,
             lambda plan, document, context: plan.progress_on(document, context.today),
         ),
         returns=HoksProgress | None,
@@ -161,8 +177,7 @@ class Hoks(Node):
     async def _revisions(self, info: Info) -> list[RevisionRecord]:
         """Up to the revision shown: the history may have been read after a later write."""
         revisions = await info.context.loaders.hoks_revisions.load(self.record.id)
-        shown = self.record.revision if self.as_of_revision is None else self.as_of_revision
-        return [r for r in revisions if r.number <= shown]
+        return [r for r in revisions if r.number <= self.shown_revision]
 
 
 async def load_hoks(info: Info, hoks_id: str, at: dt.datetime | None = None) -> Hoks | None:
