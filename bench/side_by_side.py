@@ -266,7 +266,11 @@ def report(args: argparse.Namespace, sides: list[Side], sql: dict[str, float], l
     views = [v for v in VIEWS if v in args.views]
     bad = {s.name: {v: s.bad(v) for v in views if s.bad(v)} for s in sides}
     bad = {name: found for name, found in bad.items() if found}
-    stack = "asyncio + h11, as it ships" if args.gateway_stack == "shipped" else "uvloop + httptools"
+    stack = (
+        "as it ships (uvicorn[standard]: uvloop + httptools)"
+        if args.gateway_stack == "shipped"
+        else "uvloop + httptools from setup.sh"
+    )
     floor_stack = "uvloop + httptools" if args.floor_stack == "fast" else "asyncio + h11"
     settings = ", ".join(f"{name}={value}" for name, value in args.gateway_setting)
     lines = [
