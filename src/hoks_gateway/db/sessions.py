@@ -52,7 +52,9 @@ class Database:
         command_timeout_s: float = 0,
         statement_timeout_ms: int = 0,
     ) -> Database:
-        connect_args = driver_connect_arguments(url, connect_timeout_s, command_timeout_s, statement_timeout_ms)
+        connect_args = driver_connect_arguments(
+            url, connect_timeout_s, command_timeout_s, statement_timeout_ms
+        )
         engine = create_async_engine(
             async_url(url),
             pool_size=pool_size,
