@@ -14,10 +14,15 @@ import re
 
 OPH_ROOT_OID = "1.2.246.562.10.00000000001"
 
-STUDY_RIGHT_OID = re.compile(r"^1\.2\.246\.562\.15\.[1-9]\d{9}(\d|10)$")
-LEARNER_OID = re.compile(r"^1\.2\.246\.562\.(24|[12]?98)\.[1-9]\d{9}(\d|10)$")
-ORGANISATION_OID = re.compile(r"^1\.2\.246\.562\.(10|[12]?99)\.([1-9]\d{9}(\d|10)|0{10}1|201[34]\d{18})$")
-Y_TUNNUS = re.compile(r"^[0-9]{7}-[0-9]$")
+# ASCII digits only, as in Java's regexes (Python's \d also takes other scripts' digits).
+STUDY_RIGHT_OID = re.compile(r"^1\.2\.246\.562\.15\.[1-9]\d{9}(\d|10)$", re.ASCII)
+LEARNER_OID = re.compile(r"^1\.2\.246\.562\.(24|[12]?98)\.[1-9]\d{9}(\d|10)$", re.ASCII)
+ORGANISATION_OID = re.compile(
+    r"^1\.2\.246\.562\.(10|[12]?99)\.([1-9]\d{9}(\d|10)|0{10}1|201[34]\d{18})$", re.ASCII
+)
+# Nothing may follow the check digit, not even a newline: eHOKS's pattern ends in Java's `$`,
+# which lets a final newline through, but its check then reads that newline as the check digit.
+Y_TUNNUS = re.compile(r"^[0-9]{7}-[0-9]\Z")
 
 _Y_TUNNUS_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 

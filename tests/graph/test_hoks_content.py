@@ -10,7 +10,7 @@ from typing import Any
 
 from hoks_gateway.auth.principal import Principal, PrincipalKind
 from hoks_gateway.db.sessions import Database
-from hoks_gateway.hoks.document import StudyRightFacts, parse_ehoks, to_storage
+from hoks_gateway.hoks.document import StudyRightFacts, StudyRightKind, parse_ehoks, to_storage
 from tests.client import bearer, gateway, graphql
 from tests.corpus import corpus_dir
 from tests.factories import Factory
@@ -51,10 +51,10 @@ async def store(factory: Factory, name: str, toimija: str, oppilaitos: str) -> t
     sent = corpus(name) | {"oppija-oid": learner, "opiskeluoikeus-oid": right}
     facts = StudyRightFacts(
         oid=right,
-        kind="VOCATIONAL",
+        kind=StudyRightKind.VOCATIONAL,
         status="lasna",
         started_on=dt.date(2018, 11, 15),
-        ended_on=None,
+        planned_end_on=None,
         learner_oid=learner,
     )
     document = to_storage(

@@ -16,6 +16,7 @@ from hoks_gateway.hoks.document import (
     DocumentInvalid,
     PartStatus,
     StudyRightFacts,
+    StudyRightKind,
     load_stored,
     parse_ehoks,
     progress,
@@ -29,7 +30,12 @@ STARTED = dt.date(2018, 11, 15)
 LEARNER = "1.2.246.562.24.44651722625"
 STUDY_RIGHT = "1.2.246.562.15.76811932029"
 FACTS = StudyRightFacts(
-    oid=STUDY_RIGHT, kind="VOCATIONAL", status="lasna", started_on=STARTED, ended_on=None, learner_oid=LEARNER
+    oid=STUDY_RIGHT,
+    kind=StudyRightKind.VOCATIONAL,
+    status="lasna",
+    started_on=STARTED,
+    planned_end_on=None,
+    learner_oid=LEARNER,
 )
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]

@@ -22,6 +22,7 @@ from hoks_gateway.hoks.document import (
     HoksDocument,
     Mode,
     StudyRightFacts,
+    StudyRightKind,
     parse_ehoks,
 )
 from tests.corpus import corpus_dir
@@ -30,13 +31,13 @@ CORPUS = corpus_dir()
 TODAY = dt.date(2026, 11, 28)
 VOCATIONAL = StudyRightFacts(
     oid="1.2.246.562.15.76811932029",
-    kind="VOCATIONAL",
+    kind=StudyRightKind.VOCATIONAL,
     status="lasna",
     started_on=dt.date(2018, 11, 15),
-    ended_on=None,
+    planned_end_on=None,
     learner_oid="1.2.246.562.24.44651722625",
 )
-TUVA = dataclasses.replace(VOCATIONAL, oid="1.2.246.562.15.76811942028", kind="TUVA")
+TUVA = dataclasses.replace(VOCATIONAL, oid="1.2.246.562.15.76811942028", kind=StudyRightKind.TUVA)
 
 HATO0_OHT0 = "hankittavat-ammat-tutkinnon-osat[0].osaamisen-hankkimistavat[0]"
 # A koulutussopimus 2018-11-16 .. 2021-12-13 with a workplace and its y-tunnus.
@@ -160,7 +161,7 @@ SECTION_8_2 = [
                 "work-period-inside-study-right",
             ),
         },
-        study_right=dataclasses.replace(VOCATIONAL, ended_on=dt.date(2023, 8, 10)),
+        study_right=dataclasses.replace(VOCATIONAL, planned_end_on=dt.date(2023, 8, 10)),
     ),
     # require-yksiloiva-tunniste-in-oht
     Case(
@@ -342,7 +343,7 @@ def test_osa_aikaisuus_must_be_a_percentage(hoks: dict[str, Any], percentage: in
 def test_out_of_range_periods_pass_when_the_learner_has_left(hoks: dict[str, Any]) -> None:
     # test-bypasses-oht-date-checks-when-eronnut
     left = dataclasses.replace(
-        VOCATIONAL, status="eronnut", started_on=dt.date(2024, 1, 1), ended_on=dt.date(2024, 6, 1)
+        VOCATIONAL, status="eronnut", started_on=dt.date(2024, 1, 1), planned_end_on=dt.date(2024, 6, 1)
     )
     assert violations(hoks, study_right=left) == set()
     assert violations(hoks, study_right=dataclasses.replace(left, status="lasna")) != set()

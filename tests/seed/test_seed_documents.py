@@ -5,23 +5,28 @@ looks like a registry."""
 from __future__ import annotations
 
 import collections
+import copy
 import datetime as dt
 import json
 import re
 import statistics
+import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from hoks_gateway.hoks.document import StudyRightFacts, load_stored, parse_ehoks
+from hoks_gateway.hoks.document import load_stored, parse_ehoks, with_module_ids
 from hoks_gateway.hoks.document.status import PlanProgress
+from hoks_gateway.hoks.service import facts_of
 from hoks_gateway.identifiers import is_organisation_oid, is_y_tunnus
 from hoks_gateway.seed import corpus_registry
 from hoks_gateway.seed.dataset import Dataset, Sizes
 from hoks_gateway.seed.population import StudyRightRow
 from hoks_gateway.seed.timeline import AS_OF
 from tests.corpus import corpus_dir
+from tests.module_ids import module_ids, without_module_ids
 
 CODE_PATTERNS = {
     "tutkinnon-osa-koodi-uri": r"tutkinnonosat_\d+",
@@ -65,6 +70,7 @@ DOCUMENTED_BUT_NOT_IN_CORPUS = {
     "oppisopimuksen-perusta-koodi-uri",
     "oppisopimuksen-perusta-koodi-versio",
     "laajuus",
+    "module-id",  # filled by the server, as eHOKS's GET shows it (§1.8)
 }
 
 
@@ -135,7 +141,8 @@ def test_work_periods_fit_their_study_right(generated: Generated) -> None:
             for pause in method["keskeytymisajanjaksot"]:
                 assert start <= _date(pause["alku"]) <= _date(pause["loppu"])
             if method["osaamisen-hankkimistapa-koodi-uri"] in WORKPLACE:
-                assert 1 <= method["osa-aikaisuustieto"] <= 100
+                # TELMA learners' periods may leave it out (test_some_telma_learners_...).
+                assert sr.telma or 1 <= method["osa-aikaisuustieto"] <= 100
                 workplace = method["tyopaikalla-jarjestettava-koulutus"]
                 assert workplace["tyopaikan-nimi"] and workplace["keskeiset-tyotehtavat"]
                 assert workplace["vastuullinen-tyopaikka-ohjaaja"]["nimi"]
@@ -216,18 +223,18 @@ def test_generated_documents_use_only_keys_of_the_real_format(generated: Generat
 
 def test_every_generated_plan_passes_the_document_model_as_a_service_transfer(generated: Generated) -> None:
     """The seed's plans are what a provider's system could transfer: the gateway's own validator
-    (every rule of docs/reference/ehoks-backend.md §1.5/§1.6) accepts each one against its study right."""
+    (every rule of docs/reference/ehoks-backend.md §1.5/§1.6) accepts each one against its study
+    right, as the transfer pipeline sees it (the module-ids are the server's, so they are left out)."""
+    tuva_of: dict[str, list[str]] = collections.defaultdict(list)
+    for right in generated.study_rights.values():
+        if right.kind == "TUVA":
+            tuva_of[right.learner_oid].append(right.oid)
     for document in generated.documents:
         right = generated.study_rights[document["opiskeluoikeus-oid"]]
-        facts = StudyRightFacts(
-            oid=right.oid,
-            kind="TUVA" if right.kind == "TUVA" else "VOCATIONAL",
-            status=right.status,
-            started_on=right.started_on,
-            ended_on=right.ended_on or right.planned_end_on,
-            learner_oid=right.learner_oid,
-        )
-        parse_ehoks(document, mode="create", manual=False, study_right=facts, today=AS_OF)
+        # The row the write pipeline reads: the study right, and its learner's TUVA study rights.
+        row = SimpleNamespace(**right._asdict(), learner_tuva_oids=tuva_of[right.learner_oid])
+        sent = without_module_ids(document)
+        parse_ehoks(sent, mode="create", manual=False, study_right=facts_of(right.oid, row), today=AS_OF)
 
 
 def test_progress_kept_with_each_plan_matches_its_parts(generated: Generated) -> None:
@@ -238,3 +245,34 @@ def test_progress_kept_with_each_plan_matches_its_parts(generated: Generated) ->
         assert kept == PlanProgress.of_document(load_stored(document))
         tuva += bool(document.get("hankittavat-koulutuksen-osat"))
     assert tuva > 0, "the generated plans include TUVA course parts"
+
+
+def test_every_part_has_its_module_id_and_they_are_unique(generated: Generated) -> None:
+    for document in generated.documents:
+        sent = without_module_ids(document)
+        stored = copy.deepcopy(sent)
+        with_module_ids(stored, uuid.uuid4)
+        assert set(module_ids(document)) == set(module_ids(stored))
+    ids = [value for document in generated.documents for key, value in _pairs(document) if key == "module-id"]
+    assert len(ids) == len(set(ids)) > 0
+    assert all(uuid.UUID(value).version == 4 for value in ids)
+
+
+def test_some_telma_learners_leave_out_the_part_time_figure(generated: Generated) -> None:
+    """TELMA study rights are registered as such, and their plans use the exemption eHOKS gives
+    them (a workplace period ending after 2023-06-30 without osa-aikaisuustieto)."""
+    telma = {oid for oid, right in generated.study_rights.items() if right.telma}
+    assert telma
+    assert all(generated.study_rights[oid].kind == "VOCATIONAL" for oid in telma)
+    exempt = [
+        method
+        for document in generated.documents
+        if document["opiskeluoikeus-oid"] in telma
+        for key, methods in _pairs(document)
+        if key == "osaamisen-hankkimistavat"
+        for method in methods
+        if method["osaamisen-hankkimistapa-koodi-uri"] in WORKPLACE
+        and method["loppu"] > "2023-06-30"
+        and "osa-aikaisuustieto" not in method
+    ]
+    assert exempt

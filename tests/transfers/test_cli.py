@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import text
+
 from hoks_gateway.db.sessions import Database
 from tests.cli.test_configuration_errors import run_cli
 from tests.corpus import corpus_dir
@@ -92,3 +94,39 @@ async def test_refused_files_are_reported_and_nothing_of_them_stored(
 async def test_export_of_an_unknown_plan_says_so(database_url: str) -> None:
     result = run_cli("export-ehoks", "--id", "404", HOKS_DATABASE_URL=database_url)
     assert result.returncode == 1 and "no HOKS with id 404" in result.stderr
+
+
+async def test_study_rights_from_a_file_carry_the_fields_the_rules_read(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    """import-study-rights registers the TELMA suoritus, the estimated end apart from the actual
+    one, and any Koski kind (the registry fields of docs/reference/ehoks-backend.md §1.5)."""
+    koulutustoimija = await corpus_organisations(db, Factory(db))
+    telma, lukio, *_ = corpus_entries(koulutustoimija)
+    rights = tmp_path / "study-rights.json"
+    rights.write_text(
+        json.dumps(
+            [
+                telma.model_dump(mode="json", by_alias=True)
+                | {"telma": True, "endedOn": "2024-06-30", "plannedEndOn": "2025-05-31"},
+                lukio.model_dump(mode="json", by_alias=True) | {"kind": "GENERAL_UPPER_SECONDARY"},
+            ]
+        )
+    )
+    result = run_cli("import-study-rights", str(rights), HOKS_DATABASE_URL=database_url)
+    assert result.returncode == 0, result.stderr
+    async with db.read() as session:
+        rows = {
+            row.oid: tuple(row[1:])
+            for row in await session.execute(
+                text("SELECT oid, kind, telma, ended_on::text, planned_end_on::text FROM study_rights")
+            )
+        }
+    assert rows == {
+        telma.oid: ("VOCATIONAL", True, "2024-06-30", "2025-05-31"),
+        lukio.oid: ("GENERAL_UPPER_SECONDARY", False, None, None),
+    }
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([lukio.model_dump(mode="json", by_alias=True) | {"kind": "lukiokoulutus"}]))
+    refused = run_cli("import-study-rights", str(bad), HOKS_DATABASE_URL=database_url)
+    assert refused.returncode == 1 and "[0].kind" in refused.stderr

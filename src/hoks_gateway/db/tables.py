@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -28,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hoks_gateway.hoks.document.study_right import StudyRightKind
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -85,7 +88,7 @@ class StudyRight(Base):
 
     __tablename__ = "study_rights"
     __table_args__ = (
-        CheckConstraint("kind IN ('VOCATIONAL', 'TUVA')", name="kind"),
+        CheckConstraint(f"kind IN ({', '.join(repr(k.value) for k in StudyRightKind)})", name="kind"),
         Index(None, "learner_oid"),
         Index(None, "oppilaitos_oid"),
         Index(None, "koulutustoimija_oid"),
@@ -102,12 +105,18 @@ class StudyRight(Base):
     # the procuring oppilaitos may write, and service accounts get no share (eHOKS checks only the
     # HOKS's own).
     delivering_organisation_oid: Mapped[str | None] = mapped_column(ForeignKey("organisations.oid"))
-    kind: Mapped[str] = mapped_column(String(16))
+    # Koski's opiskeluoikeuden tyyppi, by the names of hoks/document/study_right.py (0008).
+    kind: Mapped[str] = mapped_column(String(40))
     # Koski's opiskeluoikeuden tila, e.g. lasna, valmistunut, eronnut, valiaikaisestikeskeytynyt.
     status: Mapped[str] = mapped_column(String(40))
     started_on: Mapped[dt.date] = mapped_column(Date)
+    # The actual end (päättymispäivä) and the estimated one (arvioitu päättymispäivä), kept apart:
+    # work periods are held to the estimated end only (0008).
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
     planned_end_on: Mapped[dt.date | None] = mapped_column(Date)
+    # A TELMA suoritus (Koski suoritustyyppi telma or telmakoulutuksenosa): outside the feedback
+    # target group, so no osa-aikaisuustieto is required of its work periods (0008).
+    telma: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     qualification_code: Mapped[str | None] = mapped_column(String(64))
     qualification_name_fi: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())

@@ -5,12 +5,17 @@ Paths are written as violations write them (hoks/document/violations.py):
 disappears as a whole (a key, a list element) is one path, not one per leaf below it, so adding a
 tutkinnon osa reads as `hankittavat-ammat-tutkinnon-osat[3]`. Lists are compared by position, as
 eHOKS itself stores parts: a part inserted at the front shifts every later index.
+
+Paths ending in `module-id` are left out, as in eHOKS's audit log (docs/reference/ehoks-backend.md
+§6.4): a replace gives every part a new one, which is not a change of content.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+_MODULE_ID = "module-id"
 
 
 def changed_paths(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
@@ -27,12 +32,14 @@ def _join(prefix: str, key: str) -> str:
 def _diff(before: Any, after: Any, path: str) -> Iterator[str]:
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         for key in after:
+            if key == _MODULE_ID:
+                continue
             if key not in before:
                 yield _join(path, key)
             else:
                 yield from _diff(before[key], after[key], _join(path, key))
         for key in before:
-            if key not in after:
+            if key not in after and key != _MODULE_ID:
                 yield _join(path, key)
     elif isinstance(before, list) and isinstance(after, list):
         for index in range(max(len(before), len(after))):

@@ -62,7 +62,9 @@ class HoksFilter:
     )
     status: HoksStatus = strawberry.field(default=HoksStatus.ACTIVE, description="Deletion state.")
     kind: StudyRightKind | None = strawberry.field(
-        default=None, description="Opiskeluoikeuden tyyppi of the plan's study right (VOCATIONAL or TUVA)."
+        default=None,
+        description="Opiskeluoikeuden tyyppi of the plan's study right (VOCATIONAL or TUVA: a plan has "
+        "no other).",
     )
     source: HoksSource | None = strawberry.field(default=None, description="Siirto or manuaalisyöttö.")
 

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Select, String, func, literal, select, text
+from sqlalchemy import Select, String, exists, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -50,7 +51,7 @@ from hoks_gateway.authz.policy import require_privilege
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.faults import waiting_for_lock
 from hoks_gateway.db.sessions import Database
-from hoks_gateway.db.tables import Hoks, StudyRight
+from hoks_gateway.db.tables import Hoks, Learner, StudyRight
 from hoks_gateway.errors import (
     Forbidden,
     GatewayError,
@@ -66,6 +67,7 @@ from hoks_gateway.hoks.document import (
     HoksDocument,
     Mode,
     StudyRightFacts,
+    StudyRightKind,
     load_stored,
     parse_ehoks,
     to_storage,
@@ -146,19 +148,21 @@ def _learner_tuva_oids(learner_oid: Any) -> Any:
     )
 
 
-def _study_right(oid: str, scope: Scope) -> Select[Any]:
-    """The study right a create names, whether the caller reaches it, and its learner's TUVA
-    study rights: one statement."""
+def _study_right(oid: str, scope: Scope, learner: str | None) -> Select[Any]:
+    """The study right a create names, whether the caller reaches it, its learner's TUVA study
+    rights, and whether the learner the document names is registered (for eHOKS's wording of a
+    learner other than the study right's): one statement."""
     return select(
         StudyRight.oppilaitos_oid,
         StudyRight.learner_oid,
         StudyRight.kind,
         StudyRight.status,
         StudyRight.started_on,
-        StudyRight.ended_on,
         StudyRight.planned_end_on,
+        StudyRight.telma,
         scope.study_right_visible().label("visible"),
         _learner_tuva_oids(StudyRight.learner_oid).label("learner_tuva_oids"),
+        exists().where(Learner.oid == learner).label("learner_registered"),
     ).where(StudyRight.oid == oid)
 
 
@@ -174,9 +178,9 @@ _CURRENT = (
     _sr.kind.label("sr_kind"),
     _sr.status.label("sr_status"),
     _sr.started_on.label("sr_started_on"),
-    _sr.ended_on.label("sr_ended_on"),
     _sr.planned_end_on.label("sr_planned_end_on"),
     _learner_tuva_oids(_sr.learner_oid).label("sr_learner_tuva_oids"),
+    _sr.telma.label("sr_telma"),
 )
 
 
@@ -216,18 +220,19 @@ class _Current:
 
 
 def facts_of(oid: str, row: Any, prefix: str = "") -> StudyRightFacts:
-    """StudyRightFacts from a row with kind/status/started_on/ended_on/planned_end_on/learner_oid."""
+    """StudyRightFacts from a row with kind/status/started_on/planned_end_on/learner_oid/telma."""
 
     def get(name: str) -> Any:
         return getattr(row, prefix + name)
 
     return StudyRightFacts(
         oid=oid,
-        kind=get("kind"),
+        kind=StudyRightKind(get("kind")),
         status=get("status"),
         started_on=get("started_on"),
-        ended_on=get("ended_on") or get("planned_end_on"),
+        planned_end_on=get("planned_end_on"),
         learner_oid=get("learner_oid"),
+        telma=get("telma"),
         learner_tuva_oids=frozenset(get("learner_tuva_oids")),
     )
 
@@ -254,8 +259,13 @@ class HoksWrites:
             raise AssertionError("parse_ehoks requires a well-formed opiskeluoikeus-oid")
         # One transaction from the registry lookup to the audit row: a transfer is a handful of
         # round trips, and the study right cannot change under the write.
+        learner = body.get("oppija-oid")
         async with self._write() as (session, refusals):
-            right = (await session.execute(_study_right(oid, self.scope))).one_or_none()
+            right = (
+                await session.execute(
+                    _study_right(oid, self.scope, learner if isinstance(learner, str) else None)
+                )
+            ).one_or_none()
             target = AuditEvent(
                 operation,
                 Outcome.FAILURE,
@@ -266,13 +276,21 @@ class HoksWrites:
             async with refusals.audited(target):
                 if right is None or not self._reaches(right.visible, right.oppilaitos_oid):
                     # Unknown and out of reach read alike: nothing about it reaches the caller.
+                    # eHOKS's words (docs/reference/ehoks-backend.md §3): the registry is the
+                    # gateway's Koski.
                     raise StudyRightNotFound(
-                        f"Opiskeluoikeus `{oid}` not found in the study-right registry among the "
-                        "study rights you may see."
+                        f"Opiskeluoikeus `{oid}` not found in Koski. (The gateway's study-right "
+                        "registry, its copy of Koski, has no such study right among those you may see.)"
                     )
                 facts = facts_of(oid, right)
                 document = parse_ehoks(
-                    body, mode="create", manual=author.manual, study_right=facts, today=self.today
+                    body,
+                    mode="create",
+                    manual=author.manual,
+                    study_right=facts,
+                    today=self.today,
+                    learner_registered=right.learner_registered,
+                    new_module_id=uuid.uuid4,
                 )
                 require_privilege(self.scope, right.oppilaitos_oid, Privilege.WRITE)
                 stored = to_storage(document)
@@ -327,6 +345,7 @@ class HoksWrites:
                     manual=author.manual,
                     study_right=current.facts,
                     today=self.today,
+                    new_module_id=None if mode == "patch" else uuid.uuid4,
                 )
                 _check_revision(current.record, expected_revision)
                 document.id = None

@@ -43,9 +43,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "import-study-rights",
         help="register study rights and their learners from a JSON file",
         description="FILE is a JSON list of study rights in the StudyRightInput shape (camelCase: oid, "
-        "learner {oid, firstNames, surname, callingName}, oppilaitosOid, koulutustoimijaOid, kind, "
-        "status, startedOn, ...). Existing ones are updated. The organisations must be registered. "
-        "All or nothing: a refused file is reported with every violation and exits 1.",
+        "learner {oid, firstNames, surname, callingName}, oppilaitosOid, koulutustoimijaOid, kind (every "
+        "Koski type by its StudyRightKind name: VOCATIONAL, TUVA, GENERAL_UPPER_SECONDARY, ...), status, "
+        "startedOn, endedOn (the actual end), plannedEndOn (the estimated end, which work periods must not "
+        "pass), telma (a TELMA suoritus: no osa-aikaisuustieto needed), ...). Existing ones are updated. "
+        "The organisations must be registered. All or nothing: a refused file is reported with every "
+        "violation and exits 1.",
     )
     importer.add_argument("file", metavar="FILE")
     importer.add_argument("--as", dest="as_", metavar="OID", help="admin OID recorded in the audit trail")

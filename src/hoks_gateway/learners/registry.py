@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
@@ -26,7 +25,7 @@ from hoks_gateway.auth.principal import Principal
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks, Learner, Organisation, StudyRight
 from hoks_gateway.errors import BadUserInput
-from hoks_gateway.hoks.document import Violation
+from hoks_gateway.hoks.document import StudyRightKind, Violation
 from hoks_gateway.hoks.document.violations import from_validation_error
 
 
@@ -60,11 +59,12 @@ class StudyRightEntry(_Entry):
     oppilaitos_oid: str
     koulutustoimija_oid: str
     delivering_organisation_oid: str | None = None
-    kind: Literal["VOCATIONAL", "TUVA"]
+    kind: StudyRightKind
     status: str = Field(min_length=1, max_length=40)
     started_on: dt.date
     ended_on: dt.date | None = None
     planned_end_on: dt.date | None = None
+    telma: bool = False
     qualification_code: str | None = Field(default=None, max_length=64)
     qualification_name_fi: str | None = None
 
@@ -188,11 +188,12 @@ def _study_right_row(e: StudyRightEntry) -> dict[str, object]:
         "oppilaitos_oid": e.oppilaitos_oid,
         "koulutustoimija_oid": e.koulutustoimija_oid,
         "delivering_organisation_oid": e.delivering_organisation_oid,
-        "kind": e.kind,
+        "kind": e.kind.value,
         "status": e.status,
         "started_on": e.started_on,
         "ended_on": e.ended_on,
         "planned_end_on": e.planned_end_on,
+        "telma": e.telma,
         "qualification_code": e.qualification_code,
         "qualification_name_fi": e.qualification_name_fi,
     }

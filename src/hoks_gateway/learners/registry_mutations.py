@@ -26,11 +26,24 @@ class StudyRightInput:
     learner: LearnerInput = strawberry.field(description="The learner whose study right it is.")
     oppilaitos_oid: strawberry.ID = strawberry.field(description="Oppilaitos (must be registered).")
     koulutustoimija_oid: strawberry.ID = strawberry.field(description="Koulutustoimija (must be registered).")
-    kind: StudyRightKind = strawberry.field(description="Opiskeluoikeuden tyyppi.")
+    kind: StudyRightKind = strawberry.field(
+        description="Opiskeluoikeuden tyyppi (Koski's tyyppi.koodiarvo, by its name here)."
+    )
     status: str = strawberry.field(description="Koski's latest tila, e.g. lasna, valmistunut, eronnut.")
     started_on: dt.date = strawberry.field(description="Alkamispäivä.")
-    ended_on: dt.date | None = strawberry.field(default=None, description="Päättymispäivä.")
-    planned_end_on: dt.date | None = strawberry.field(default=None, description="Arvioitu päättymispäivä.")
+    ended_on: dt.date | None = strawberry.field(
+        default=None, description="Päättymispäivä: the actual end, once the study right has ended."
+    )
+    planned_end_on: dt.date | None = strawberry.field(
+        default=None,
+        description="Arvioitu päättymispäivä: the estimated end; work periods must end by it (kept apart "
+        "from endedOn, the actual end).",
+    )
+    telma: bool = strawberry.field(
+        default=False,
+        description="TELMA-suoritus: the study right has a suoritus of Koski type telma or "
+        "telmakoulutuksenosa (työhön ja itsenäiseen elämään valmentava koulutus).",
+    )
     delivering_organisation_oid: strawberry.ID | None = strawberry.field(
         default=None, description="Hankintakoulutus: the organisation delivering procured training."
     )

@@ -37,6 +37,7 @@ class StudyRightRecord:
     started_on: dt.date
     ended_on: dt.date | None
     planned_end_on: dt.date | None
+    telma: bool
     qualification_code: str | None
     qualification_name_fi: str | None
     delivering_organisation_oid: str | None
@@ -54,6 +55,7 @@ _STUDY_RIGHT = (
     StudyRight.started_on,
     StudyRight.ended_on,
     StudyRight.planned_end_on,
+    StudyRight.telma,
     StudyRight.qualification_code,
     StudyRight.qualification_name_fi,
     StudyRight.delivering_organisation_oid,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -12,6 +11,8 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Context, Info
 from hoks_gateway.graphql.edges import Loaded, edge
 from hoks_gateway.graphql.relay import Node
+from hoks_gateway.hoks.document.study_right import KOSKI_TYPE
+from hoks_gateway.hoks.document.study_right import StudyRightKind as StudyRightKind  # the GraphQL enum
 from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
 from hoks_gateway.organisations.types import organisation_edge
 
@@ -19,12 +20,14 @@ if TYPE_CHECKING:
     from hoks_gateway.hoks.types import Hoks
 
 
-@strawberry.enum(description="Opiskeluoikeuden tyyppi: the kind of study right a HOKS can be made for.")
-class StudyRightKind(Enum):
-    VOCATIONAL = strawberry.enum_value(
-        "VOCATIONAL", description="Ammatillinen koulutus (ammatillinenkoulutus)."
-    )
-    TUVA = strawberry.enum_value("TUVA", description="Tutkintokoulutukseen valmentava koulutus (TUVA).")
+strawberry.enum(
+    StudyRightKind,
+    description="Opiskeluoikeuden tyyppi: the kind of study right, one per type in Koski (koodisto "
+    "opiskeluoikeudentyyppi). A HOKS is made for VOCATIONAL and TUVA study rights only.",
+)
+for _value in StudyRightKind.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _code, _description = KOSKI_TYPE[StudyRightKind(_value.value)]
+    _value.description = f"{_description} Koski: {_code}."
 
 
 @strawberry.type(description="Tutkinto: the qualification a study right leads to.")
@@ -38,13 +41,21 @@ class Qualification:
 )
 class StudyRight(Node):
     oid: strawberry.ID = strawberry.field(description="Opiskeluoikeus-OID (1.2.246.562.15.x).")
-    kind: StudyRightKind = strawberry.field(description="Opiskeluoikeuden tyyppi.")
+    kind: StudyRightKind = strawberry.field(description="Opiskeluoikeuden tyyppi (Koski's tyyppi).")
     status: str = strawberry.field(
         description="Opiskeluoikeuden tila in Koski, e.g. lasna, valmistunut, eronnut."
     )
     started_on: dt.date = strawberry.field(description="Alkamispäivä.")
-    ended_on: dt.date | None = strawberry.field(description="Päättymispäivä.")
-    planned_end_on: dt.date | None = strawberry.field(description="Arvioitu päättymispäivä.")
+    ended_on: dt.date | None = strawberry.field(
+        description="Päättymispäivä: the actual end, once the study right has ended."
+    )
+    planned_end_on: dt.date | None = strawberry.field(
+        description="Arvioitu päättymispäivä: the estimated end, to which work periods are held."
+    )
+    telma: bool = strawberry.field(
+        description="TELMA-suoritus: the study right has a TELMA suoritus (työhön ja itsenäiseen elämään "
+        "valmentava koulutus), so its workplace periods need no osa-aikaisuustieto."
+    )
     qualification: Qualification | None = strawberry.field(description="Tutkinto.")
     transfer_required: bool = strawberry.field(
         description="Siirtovelvollisuus: the learner's HOKS must be in the service (valid on or after "
@@ -69,6 +80,7 @@ class StudyRight(Node):
             started_on=r.started_on,
             ended_on=r.ended_on,
             planned_end_on=r.planned_end_on,
+            telma=r.telma,
             qualification=qualification,
             transfer_required=r.transfer_required,
             learner_oid=r.learner_oid,

@@ -1,6 +1,7 @@
 """The transfer obligation (docs/API.md, Rules): which study rights must have their HOKS in the service.
 
-A learner's HOKS must be in the service when
+Only a vocational or TUVA study right can have a HOKS (the registry holds every Koski kind). A
+learner's HOKS must be in the service when
   (a) the study right is valid on or after 2019-05-01: not ended before that day (so graduates of
       May–June 2019 are in), not annulled, and not on a break (keskeytys) on that day; or
   (b) a HOKS under the new legislation was approved on or after 2018-01-01 (so learners on a
@@ -24,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_
 
 from hoks_gateway.db.tables import Hoks, StudyRight
 from hoks_gateway.hoks.document.rules import NEW_LEGISLATION_FROM
+from hoks_gateway.hoks.document.study_right import HOKS_KINDS
 
 TRANSFER_OBLIGATION_FROM = dt.date(2019, 5, 1)
 """Study rights valid on or after this day must have their HOKS in the service."""
@@ -54,5 +56,9 @@ def valid_on_or_after_obligation() -> ColumnElement[bool]:
 
 
 def transfer_required() -> ColumnElement[bool]:
-    """Over the `study_rights` row in the enclosing query."""
-    return or_(valid_on_or_after_obligation(), has_new_law_hoks())
+    """Over the `study_rights` row in the enclosing query. Only a study right a HOKS can be made
+    for (vocational or TUVA) can require one."""
+    return and_(
+        StudyRight.kind.in_(sorted(kind.value for kind in HOKS_KINDS)),
+        or_(valid_on_or_after_obligation(), has_new_law_hoks()),
+    )

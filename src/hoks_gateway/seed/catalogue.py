@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 
 from hoks_gateway.seed.weighted import Weighted
 
-Level = Literal["perustutkinto", "ammattitutkinto", "erikoisammattitutkinto"]
+Level = Literal["perustutkinto", "ammattitutkinto", "erikoisammattitutkinto", "valmentava"]
 
 
 class Field(NamedTuple):
@@ -167,6 +167,15 @@ QUALIFICATION_WEIGHTS = (14, 12, 6, 8, 7, 6, 6, 7, 5, 6, 3, 4, 3, 5, 3, 2, 2, 1)
 _BY_POPULARITY = Weighted(zip(QUALIFICATIONS, QUALIFICATION_WEIGHTS, strict=True))
 
 TUVA_QUALIFICATION = ("999907", "Tutkintokoulutukseen valmentava koulutus")
+# TELMA: a vocational study right with a TELMA suoritus; its koulutuksen osat are taken as
+# tutkinnon osat, in their own range of codes.
+TELMA_QUALIFICATION = Qualification(
+    "999903",
+    "Työhön ja itsenäiseen elämään valmentava koulutus (TELMA)",
+    "valmentava",
+    "cleaning",
+    _parts(107601, 6),
+)
 # TUVA started on 1 August 2022; no TUVA study right can begin earlier.
 TUVA_STARTED = dt.date(2022, 8, 1)
 TUVA_COURSE_PARTS = tuple(f"koulutuksenosattuva_{n}" for n in range(101, 108))

@@ -104,6 +104,7 @@ class Dataset:
                     corpus_registry.STARTED_ON,
                     None,
                     None,
+                    False,
                     code,
                     name,
                     registered,

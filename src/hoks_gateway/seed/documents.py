@@ -266,7 +266,9 @@ class _Builder:
                     {"alku": pause.isoformat(), "loppu": (pause + days(rng.randint(3, 14))).isoformat()}
                 ]
         method["osaamisen-hankkimistapa-koodi-uri"] = f"osaamisenhankkimistapa_{kind}"
-        if at_work:
+        # A TELMA learner's work periods need no osa-aikaisuustieto (the study right is outside
+        # the feedback target group); about half of their providers leave it out.
+        if at_work and not (self.sr.telma and rng.random() < 0.5):
             method["osa-aikaisuustieto"] = rng.choice((100, 100, 100, 100, 100, 80, 60, 50))
         method["osaamisen-hankkimistapa-koodi-versio"] = 1
         if kind == "oppisopimus":

@@ -11,8 +11,9 @@ import datetime as dt
 import json
 import random
 import uuid
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from hoks_gateway.hoks.document import with_module_ids
 from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.seed.documents import build_plan
 from hoks_gateway.seed.population import Enrolment
@@ -82,8 +83,14 @@ def plan_rows(
         1,
         source,
         None,
-        json.dumps(plan.document, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(_as_stored(plan.document, rng), ensure_ascii=False, separators=(",", ":")),
         progress.planned,
         progress.completes_on,
     )
     return row, author
+
+
+def _as_stored(document: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The plan as the gateway stores a transfer of it: with a module-id on every part."""
+    with_module_ids(document, lambda: uuid.UUID(int=rng.getrandbits(128), version=4))
+    return document

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from hoks_gateway.seed import names
-from hoks_gateway.seed.catalogue import TUVA_QUALIFICATION, TUVA_STARTED, Qualification, qualification
+from hoks_gateway.seed.catalogue import (
+    TELMA_QUALIFICATION,
+    TUVA_QUALIFICATION,
+    TUVA_STARTED,
+    Qualification,
+    qualification,
+)
 from hoks_gateway.seed.oids import OidRegistry
 from hoks_gateway.seed.organisations import Provider
 from hoks_gateway.seed.timeline import AS_OF, HOKS_ERA, day_between, days, office_time, start_date
@@ -40,6 +46,7 @@ class StudyRightRow(NamedTuple):
     started_on: dt.date
     ended_on: dt.date | None
     planned_end_on: dt.date | None
+    telma: bool
     qualification_code: str | None
     qualification_name_fi: str | None
     created_at: dt.datetime
@@ -82,6 +89,7 @@ _ONGOING = Weighted(
     ]
 )
 _ENDED = frozenset({"valmistunut", "eronnut", "katsotaaneronneeksi"})
+TELMA_SHARE = 0.02
 
 
 def populate(
@@ -161,19 +169,28 @@ def _enrolment(
         # Too recent to have ended: the learner is still there.
         status, ended = "lasna", None
 
-    code, name = TUVA_QUALIFICATION if q is None else (q.code, q.name_fi)
     # Koski knows of a study right a little before it starts.
     created = office_time(rng, start - days(rng.randint(0, 21)))
+    oid = oids.new(15, rng)
+    oppilaitos = provider.oppilaitokset.pick(rng)
+    # A small share of vocational study rights are TELMA (työhön ja itsenäiseen elämään
+    # valmentava koulutus), a suoritus of its own. Drawn from a stream of its own, so that every
+    # other generated value stayed as it was when TELMA was added.
+    telma = q is not None and random.Random(f"telma:{oid}").random() < TELMA_SHARE
+    if telma:
+        q = TELMA_QUALIFICATION
+    code, name = TUVA_QUALIFICATION if q is None else (q.code, q.name_fi)
     row = StudyRightRow(
-        oids.new(15, rng),
+        oid,
         learner_oid,
-        provider.oppilaitokset.pick(rng),
+        oppilaitos,
         provider.oid,
         "TUVA" if q is None else "VOCATIONAL",
         status,
         start,
         ended,
         planned_end,
+        telma,
         code,
         name,
         created,

@@ -10,7 +10,14 @@ lists every violation as {path, message, rule}. `check_rules(to_ehoks(doc), Rule
 re-runs the cross-field rules alone, e.g. on a stored plan with a PATCH merged in.
 """
 
-from hoks_gateway.hoks.document.codec import load_stored, load_stored_json, parse_ehoks, to_ehoks, to_storage
+from hoks_gateway.hoks.document.codec import (
+    load_stored,
+    load_stored_json,
+    parse_ehoks,
+    to_ehoks,
+    to_storage,
+    with_module_ids,
+)
 from hoks_gateway.hoks.document.model import PART_ARRAYS, HoksDocument
 from hoks_gateway.hoks.document.rules import RULES, Mode, RuleContext
 from hoks_gateway.hoks.document.rules import check as check_rules
@@ -38,4 +45,5 @@ __all__ = [
     "progress",
     "to_ehoks",
     "to_storage",
+    "with_module_ids",
 ]

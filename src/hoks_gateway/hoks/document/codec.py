@@ -3,21 +3,24 @@
 The stored form is the eHOKS form itself (kebab-case keys, absent keys left out), so exporting a
 stored plan needs no translation, and what was sent comes back as sent: equal in content, with
 plain strings trimmed as eHOKS trims them, instants written as eHOKS writes them
-(`2018-10-27T21:00:00.000Z`) and, for manual entry, generated yksilöivä tunnisteet.
+(`2018-10-27T21:00:00.000Z`), a `module-id` on every part that has one in eHOKS, and, for manual
+entry, generated yksilöivä tunnisteet.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hoks_gateway.hoks.document import rules
+from hoks_gateway.hoks.document.formats import ehoks_trim
 from hoks_gateway.hoks.document.model import HoksDocument
 from hoks_gateway.hoks.document.rules import Mode, RuleContext
+from hoks_gateway.hoks.document.shape import keys
 from hoks_gateway.hoks.document.study_right import StudyRightFacts
 from hoks_gateway.hoks.document.violations import (
     DocumentInvalid,
@@ -36,6 +39,8 @@ def parse_ehoks(
     study_right: StudyRightFacts | None,
     today: dt.date,
     enforce_first_approval_legislation: bool = False,
+    learner_registered: bool | None = None,
+    new_module_id: Callable[[], uuid.UUID] | None = None,
 ) -> HoksDocument:
     """Validate an eHOKS document completely and return it as a model.
 
@@ -46,29 +51,36 @@ def parse_ehoks(
     `enforce_first_approval_legislation` turns on the API rule that a first approval before
     2018 needs a study right that started before 2018; it is off by default because eHOKS's own
     example documents, with the study rights its development setup gives them, break it.
+    `learner_registered` (whether the document's oppija-oid is a registered learner) lets a
+    learner other than the study right's be refused as eHOKS words it. With `new_module_id`
+    (create and replace) every part gets a new module-id from it (`with_module_ids`).
     """
     if not isinstance(document, Mapping):
         raise DocumentInvalid([Violation("", "The HOKS document must be a JSON object.", "type")])
-    cleaned, null_paths = _without_nulls(document, ())
+    cleaned, null_paths = _cleaned(document, HoksDocument, False, ())
     assert isinstance(cleaned, dict)
     nulls = set(null_paths)
     violations = [
         Violation(path, "Must not be null; leave the key out instead.", "null-not-allowed")
         for path in null_paths
     ]
-    parsed: HoksDocument | None = None
-    try:
-        parsed = HoksDocument.model_validate(cleaned)
-    except ValidationError as error:
-        violations.extend(from_validation_error(error))
     context = RuleContext(
         mode=mode,
         manual=manual,
         study_right=study_right,
         today=today,
         enforce_first_approval_legislation=enforce_first_approval_legislation,
+        learner_registered=learner_registered,
     )
+    # The rules read what was sent (a module-id sent is refused); the model gets what is stored.
     violations.extend(rules.check(cleaned, context))
+    if new_module_id is not None:
+        with_module_ids(cleaned, new_module_id)
+    parsed: HoksDocument | None = None
+    try:
+        parsed = HoksDocument.model_validate(cleaned)
+    except ValidationError as error:
+        violations.extend(from_validation_error(error))
     # A null required key was reported as null already; "required" would say the same again.
     violations = [v for v in violations if not (v.rule == "required" and v.path in nulls)]
     if violations or parsed is None:
@@ -99,19 +111,51 @@ def to_ehoks(document: HoksDocument) -> dict[str, Any]:
     return to_storage(document)
 
 
+def with_module_ids(document: dict[str, Any], new_id: Callable[[], uuid.UUID] = uuid.uuid4) -> None:
+    """Give every part of `document` (an eHOKS-form dict) that eHOKS identifies by a `module-id`
+    a new one, in place.
+
+    eHOKS's database generates the module-id of every part row it inserts, and a PUT inserts
+    them all anew (docs/reference/ehoks-backend.md §1.2, §6.5): creating and replacing a plan
+    give new ones, a PATCH (which cannot touch parts) keeps them.
+    """
+    _with_module_ids(document, HoksDocument, new_id)
+
+
+def _with_module_ids(value: object, model: type[BaseModel], new_id: Callable[[], uuid.UUID]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _with_module_ids(item, model, new_id)
+        return
+    if not isinstance(value, dict):
+        return
+    layout = keys(model)
+    if "module-id" in layout:
+        value["module-id"] = str(new_id())
+    for key, item in value.items():
+        held = layout.get(key)
+        if held is not None and held.model is not None:
+            _with_module_ids(item, held.model, new_id)
+
+
 def _fill_identifiers(document: HoksDocument) -> None:
     for method in document.acquisition_methods():
         if method.identifier is None:
             method.identifier = str(uuid.uuid4())
 
 
-def _without_nulls(value: object, loc: tuple[str | int, ...]) -> tuple[object, list[str]]:
-    """`value` without the object keys whose value is null, and the paths of those keys.
+def _cleaned(
+    value: object, model: type[BaseModel] | None, trimmed: bool, loc: tuple[str | int, ...]
+) -> tuple[object, list[str]]:
+    """`value` as eHOKS reads it before checking it, and the paths of the nulls left out.
 
-    eHOKS leaves nulls out of what it returns and rejects them in what it receives: PATCH
-    cannot clear a field by sending null.
+    Keys whose value is null are left out: eHOKS leaves nulls out of what it returns and rejects
+    them in what it receives, so PATCH cannot clear a field by sending null. Plain strings are
+    trimmed (formats.py). Whatever does not fit the model is left as it is, for the model's
+    validation to report.
     """
     if isinstance(value, Mapping):
+        layout = keys(model) if model is not None else {}
         kept: dict[object, object] = {}
         paths: list[str] = []
         for key, item in value.items():
@@ -119,15 +163,20 @@ def _without_nulls(value: object, loc: tuple[str | int, ...]) -> tuple[object, l
             if item is None:
                 paths.append(path_of(here))
                 continue
-            kept[key], inner = _without_nulls(item, here)
+            held = layout.get(key) if isinstance(key, str) else None
+            kept[key], inner = _cleaned(
+                item, held.model if held else None, held.trimmed if held else False, here
+            )
             paths.extend(inner)
         return kept, paths
     if isinstance(value, list):
         items: list[object] = []
         paths = []
         for index, item in enumerate(value):
-            cleaned, inner = _without_nulls(item, (*loc, index))
+            cleaned, inner = _cleaned(item, model, trimmed, (*loc, index))
             items.append(cleaned)
             paths.extend(inner)
         return items, paths
+    if trimmed and isinstance(value, str):
+        return ehoks_trim(value), []
     return value, []

@@ -3,10 +3,19 @@
 Each failing check raises a PydanticCustomError whose type is the stable rule name reported to
 clients, so a format error and a cross-field rule error look alike in the violation list.
 
-eHOKS trims every value whose schema is a plain string, but not constrained ones (OIDs, code
-URIs, y-tunnus, the instructor's phone, yksilöivä tunniste): `"1234567-1 "` is a bad y-tunnus,
-not a good one with a stray space. `Text` is the trimmed kind; everything else is checked as
-given.
+Values are read as eHOKS's schema coercion reads them (§1.2, "Coercion details"):
+
+* Every value whose schema is a plain string (`s/Str`, also inside `s/constrained`: the
+  yksilöivä tunniste and the instructor's phone) is trimmed before it is checked, by
+  `clojure.string/trim`, i.e. of Java's whitespace (`ehoks_trim`). Trimming happens where a
+  document comes in (codec.py), guided by the `TRIMMED` mark on these types, so that reading a
+  stored plan back costs nothing. Patterns (OIDs, code URIs, y-tunnus) are not trimmed:
+  `"1234567-1 "` is a bad y-tunnus, not a good one with a stray space.
+* Patterns match as Java's regexes do for them: digits are ASCII digits only, and a y-tunnus is
+  refused with anything after its check digit, even a newline (Java's `$` lets a final newline
+  through the pattern, but eHOKS then reads that newline as the check digit).
+* A date is java.time's ISO_LOCAL_DATE, YYYY-MM-DD exactly (no week or ordinal dates); an
+  instant is what Joda's ISO parser reads (instants.py), kept to the millisecond.
 
 JSON has no date type and one number type, so dates and integers are checked here rather than
 left to pydantic's lax coercion, which would also take unix timestamps for dates and `"3"` or
@@ -20,10 +29,11 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, Strict, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, Strict
 from pydantic_core import PydanticCustomError
 
 from hoks_gateway import identifiers
+from hoks_gateway.hoks.document.instants import parse_instant
 
 # The rule names of this module, for documentation and tests.
 FORMAT_RULES = (
@@ -42,11 +52,36 @@ FORMAT_RULES = (
 )
 
 
+# Java's Character.isWhitespace, which clojure.string/trim trims: Python's str.strip() would
+# also take U+0085, U+00A0, U+2007 and U+202F, and pydantic's strip leaves U+001C..U+001F.
+_JAVA_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008"
+    "\u2009\u200a\u2028\u2029\u205f\u3000"
+)
+
+
+def ehoks_trim(value: str) -> str:
+    """`value` trimmed as eHOKS trims plain strings (clojure.string/trim)."""
+    return value.strip(_JAVA_WHITESPACE)
+
+
+class _Trimmed:
+    """Marks a string type as one eHOKS trims on the way in (see the module docstring)."""
+
+    def __repr__(self) -> str:
+        return "TRIMMED"
+
+
+TRIMMED = _Trimmed()
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def ehoks_date(value: object) -> dt.date | None:
-    """A date as eHOKS writes it (YYYY-MM-DD exactly), or None when the value is not one."""
+    """A date as eHOKS reads it (YYYY-MM-DD exactly), or None when the value is not one."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and len(value) == 10:
+    if isinstance(value, str) and _DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -61,37 +96,22 @@ def _date(value: Any) -> dt.date:
     return parsed
 
 
-_TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|z|[+-]\d{2}(?::?\d{2})?)?)?$"
-)
-
-
 def _timestamp(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, str) and _TIMESTAMP.match(value):
-        text = value
-        # Python keeps six fractional digits at most; eHOKS (java.util.Date) keeps three.
-        text = re.sub(r"(\.\d{6})\d+", r"\1", text)
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("z", "Z"))
-        except ValueError:
-            pass
-        else:
-            # eHOKS reads an instant without an offset as UTC (clojure.instant).
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    raise PydanticCustomError(
-        "timestamp-format", "Must be an ISO-8601 instant, e.g. 2018-10-27T21:00:00.000Z."
-    )
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
+    parsed = parse_instant(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise PydanticCustomError(
+            "timestamp-format", "Must be an ISO-8601 instant, e.g. 2018-10-27T21:00:00.000Z."
+        )
+    return parsed
 
 
 def _ehoks_instant(value: dt.datetime) -> str:
-    """The instant as eHOKS writes it (java.util.Date: milliseconds and Z), finer if needed."""
+    """The instant as eHOKS writes it (java.util.Date: milliseconds and Z)."""
     utc = value.astimezone(dt.UTC)
-    base = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    if utc.microsecond % 1000:
-        return f"{base}.{utc.microsecond:06d}Z"
-    return f"{base}.{utc.microsecond // 1000:03d}Z"
+    return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"
 
 
 def _integer(value: Any) -> int:
@@ -121,7 +141,7 @@ def _non_negative(message: str) -> Callable[[int | float], int | float]:
 
 
 def _matching(pattern: str, rule: str, what: str) -> Callable[[str], str]:
-    compiled = re.compile(pattern)
+    compiled = re.compile(pattern, re.ASCII)
 
     def check(value: str) -> str:
         if not compiled.match(value):
@@ -182,11 +202,11 @@ Timestamp = Annotated[
 Integer = Annotated[int, BeforeValidator(_integer)]
 Number = Annotated[int | float, BeforeValidator(_number)]
 
-Text = Annotated[str, Strict(), StringConstraints(strip_whitespace=True)]
+Text = Annotated[str, Strict(), TRIMMED]
 """A free-text string; eHOKS trims it."""
 
-NonEmptyText = Annotated[str, Strict(), AfterValidator(_check_non_empty)]
-"""A non-empty string, not trimmed (eHOKS: `(s/constrained s/Str not-empty)`)."""
+NonEmptyText = Annotated[str, Strict(), TRIMMED, AfterValidator(_check_non_empty)]
+"""A string not empty once trimmed (eHOKS: `(s/constrained s/Str not-empty)`)."""
 
 TeachingHours = Annotated[
     Number, AfterValidator(_non_negative("Opetuksen ja ohjauksen määrä ei saa olla negatiivinen."))
@@ -209,7 +229,8 @@ OrganisationOid = Annotated[
     str, Strict(), AfterValidator(_check_oid(identifiers.ORGANISATION_OID, None, "an organisation OID"))
 ]
 YTunnus = Annotated[str, Strict(), AfterValidator(_check_y_tunnus)]
-InstructorPhone = Annotated[str, Strict(), AfterValidator(_check_phone)]
+InstructorPhone = Annotated[str, Strict(), TRIMMED, AfterValidator(_check_phone)]
+"""Trimmed, then checked (eHOKS: `(s/constrained s/Str ...)`)."""
 
 
 def _koodi_uri(pattern: str, koodisto: str) -> AfterValidator:

@@ -21,7 +21,7 @@ from typing import Literal
 from hoks_gateway import identifiers
 from hoks_gateway.hoks.document.formats import ehoks_date
 from hoks_gateway.hoks.document.model import PART_ARRAYS
-from hoks_gateway.hoks.document.study_right import StudyRightFacts
+from hoks_gateway.hoks.document.study_right import HOKS_KINDS, StudyRightFacts, StudyRightKind
 from hoks_gateway.hoks.document.violations import Violation
 
 Mode = Literal["create", "replace", "patch"]
@@ -31,7 +31,9 @@ RULES = (
     "required",
     "read-only-field",
     "part-not-allowed-in-patch",
+    "study-right-kind",
     "study-right-mismatch",
+    "learner-not-found",
     "learner-mismatch",
     "attainment-date-range",
     "first-approval-before-2018-on-new-study-right",
@@ -107,6 +109,8 @@ class RuleContext:
 
     `manual` is staff manual entry (manuaalisyöttö), where a missing yksilöivä tunniste is filled
     in rather than rejected. Rules that need the study right are skipped when it is None.
+    `learner_registered` tells whether the document's oppija-oid is in the learner registry (the
+    gateway's copy of the Oppijanumerorekisteri), when that is known.
     """
 
     mode: Mode
@@ -114,6 +118,7 @@ class RuleContext:
     study_right: StudyRightFacts | None
     today: dt.date
     enforce_first_approval_legislation: bool = False
+    learner_registered: bool | None = None
 
 
 def check(document: Json, context: RuleContext) -> list[Violation]:
@@ -170,20 +175,22 @@ def _top_level(doc: Json, ctx: RuleContext) -> Iterator[Violation]:
             "`opiskeluoikeus-oid` in HOKS is not allowed!",
             "study-right-mismatch",
         )
+    if isinstance(oid, str) and identifiers.is_study_right_oid(oid) and study_right.kind not in HOKS_KINDS:
+        # eHOKS checks the kind as part of `opiskeluoikeus-oid`, so only where the key is sent.
+        yield Violation(
+            "opiskeluoikeus-oid",
+            'Opiskeluoikeuden tyypin on oltava joko "Ammatillinen koulutus" tai "Tutkintokoulutukseen '
+            'valmentava koulutus (TUVA)". (This study right is of another kind; a HOKS is made for a '
+            "vocational or TUVA study right only.)",
+            "study-right-kind",
+        )
     learner = doc.get("oppija-oid")
     if (
         isinstance(learner, str)
         and identifiers.is_learner_oid(learner)
         and learner != study_right.learner_oid
     ):
-        yield Violation(
-            "oppija-oid",
-            f"No opiskeluoikeus {study_right.oid} found for oppija {learner}."
-            if ctx.mode == "create"
-            else f"Tried to update `oppija-oid` from `{study_right.learner_oid}` to `{learner}` but updating "
-            "`oppija-oid` in HOKS is only allowed with latest master oppija oid!",
-            "learner-mismatch",
-        )
+        yield _other_learner(learner, study_right, ctx)
     first_approved = ehoks_date(doc.get("ensikertainen-hyvaksyminen"))
     if (
         ctx.enforce_first_approval_legislation
@@ -198,11 +205,35 @@ def _top_level(doc: Json, ctx: RuleContext) -> Iterator[Violation]:
         )
 
 
+def _other_learner(learner: str, study_right: StudyRightFacts, ctx: RuleContext) -> Violation:
+    """The document names a learner other than the study right's, in eHOKS's words for the
+    write: on create, ONR's and Koski's answers (§2.6 step 4); on update, the OID change refused."""
+    if ctx.mode != "create":
+        return Violation(
+            "oppija-oid",
+            f"Tried to update `oppija-oid` from `{study_right.learner_oid}` to `{learner}` but updating "
+            "`oppija-oid` in HOKS is only allowed with latest master oppija oid!",
+            "learner-mismatch",
+        )
+    if ctx.learner_registered is False:
+        return Violation(
+            "oppija-oid",
+            f"Oppija `{learner}` not found in Oppijanumerorekisteri. (The gateway's learner registry, its "
+            "copy of the Oppijanumerorekisteri, has no such learner.)",
+            "learner-not-found",
+        )
+    return Violation(
+        "oppija-oid",
+        f"No opiskeluoikeus {study_right.oid} found for oppija {learner}.",
+        "learner-mismatch",
+    )
+
+
 def _study_right_kind(doc: Json, study_right: StudyRightFacts | None) -> Iterator[Violation]:
     # Per element, as in eHOKS: an empty array is fine whatever the kind.
     if study_right is None:
         return
-    if study_right.kind == "TUVA":
+    if study_right.kind is StudyRightKind.TUVA:
         for key in _TUVA_FORBIDDEN_ARRAYS:
             for path, _ in _items(doc, key):
                 yield Violation(
@@ -370,11 +401,14 @@ def _acquisition_method(path: str, method: Json, ctx: RuleContext) -> Iterator[V
                 f"started on {study_right.started_on}.)",
                 "work-period-inside-study-right",
             )
-        if end is not None and study_right.ended_on is not None and end > study_right.ended_on:
+        # The estimated end, never the actual one: a period may run on past graduation until
+        # the end the study right was planned to have (§1.5 rule 7).
+        planned_end = study_right.planned_end_on
+        if end is not None and planned_end is not None and end > planned_end:
             yield Violation(
                 f"{path}.loppu",
                 "Korjaa loppupäivä viimeistään opiskeluoikeuden arvioiduksi päättymispäiväksi. (The study "
-                f"right ends on {study_right.ended_on}.)",
+                f"right's estimated end, arvioitu päättymispäivä, is {planned_end}.)",
                 "work-period-inside-study-right",
             )
     yield from _interruptions(path, method)
