@@ -149,13 +149,14 @@ async def resolve_scope(
     if principal is None or principal.kind not in ORGANISATION_KINDS or not principal.privileges:
         return Scope(principal, {}, pseudonymiser)
     if tree is None:
-        async with db.read() as session:
-            rows = await session.execute(
-                select(Organisation.oid, Organisation.ancestor_oids).where(
-                    organisations_at_or_below(principal.privileges)
-                )
-            )
-            tree = [(oid, ancestors) for oid, ancestors in rows]
+        rows = await db.reads.fetch(
+            "scope.organisation_tree",
+            lambda: select(Organisation.oid, Organisation.ancestor_oids).where(
+                organisations_at_or_below(principal.privileges)
+            ),
+            held=sorted(principal.privileges),
+        )
+        tree = [(oid, ancestors) for oid, ancestors in rows]
     lineages = [(oid, {oid, *ancestors}) for oid, ancestors in tree]
     reach = {
         privilege: frozenset(

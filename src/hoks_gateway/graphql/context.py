@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -29,54 +29,72 @@ from hoks_gateway.organisations.repository import OrganisationRecord
 FINLAND = ZoneInfo("Europe/Helsinki")
 
 
-@dataclass(frozen=True, slots=True)
 class Loaders:
-    organisation: DataLoader[str, OrganisationRecord | None]
-    organisation_children: DataLoader[str, list[OrganisationRecord]]
-    learner: DataLoader[str, LearnerRecord | None]
-    study_right: DataLoader[str, StudyRightRecord | None]
-    study_rights_of_learner: DataLoader[str, list[StudyRightRecord]]
-    hoks: DataLoader[int, HoksRecord | None]
-    hoks_of_study_right: DataLoader[str, HoksRecord | None]
-    hoks_document: DataLoader[tuple[int, int], HoksDocument | None]
-    """(plan id, the revision its record was read at, or the one shown) -> its content then."""
-    hoks_revisions: DataLoader[int, list[RevisionRecord]]
-    hoks_revision_document: DataLoader[tuple[int, int], HoksDocument | None]
+    """The request's DataLoaders, each made on first use (a request needs a few of them).
 
-    @classmethod
-    def create(cls, db: Database, scope: Scope, trail: AuditTrail) -> Loaders:
-        # Organisation data is public; every loader of personal data is bound to the scope, and
-        # what it returns goes into the request's audit trail.
-        def learners(record: LearnerRecord) -> None:
-            trail.learner(record.oid)
+    Organisation data is public; every loader of personal data is bound to the scope, and what it
+    returns goes into the request's audit trail.
+    """
 
-        def study_rights(record: StudyRightRecord) -> None:
-            trail.learner(record.learner_oid, record.oppilaitos_oid)
+    def __init__(self, db: Database, scope: Scope, trail: AuditTrail) -> None:
+        self._db = db
+        self._scope = scope
+        self._trail = trail
 
-        def plans(record: HoksRecord) -> None:
-            trail.hoks(record.id, record.learner_oid, record.organisation_oid)
+    def _learners(self, record: LearnerRecord) -> None:
+        self._trail.learner(record.oid)
 
-        return cls(
-            organisation=one_loader(db, organisations_repo.by_oid),
-            organisation_children=many_loader(db, organisations_repo.children_of),
-            learner=one_loader(db, audited(partial(learners_repo.learners_by_oid, scope=scope), learners)),
-            study_right=one_loader(
-                db, audited(partial(learners_repo.study_rights_by_oid, scope=scope), study_rights)
-            ),
-            study_rights_of_learner=many_loader(
-                db, audited(partial(learners_repo.study_rights_of_learners, scope=scope), study_rights)
-            ),
-            hoks=one_loader(db, audited(partial(hoks_repo.by_id, scope=scope), plans)),
-            hoks_of_study_right=one_loader(
-                db, audited(partial(hoks_repo.by_study_right, scope=scope), plans)
-            ),
-            hoks_document=one_loader(
-                db,
-                partial(hoks_repo.documents_at, scope=scope, parsed=hoks_repo.parsed_documents(db)),
-            ),
-            hoks_revisions=many_loader(db, partial(hoks_history.revisions_of, scope=scope)),
-            hoks_revision_document=one_loader(db, partial(hoks_history.revision_documents, scope=scope)),
-        )
+    def _study_rights(self, record: StudyRightRecord) -> None:
+        self._trail.learner(record.learner_oid, record.oppilaitos_oid)
+
+    def _plans(self, record: HoksRecord) -> None:
+        self._trail.hoks(record.id, record.learner_oid, record.organisation_oid)
+
+    @cached_property
+    def organisation(self) -> DataLoader[str, OrganisationRecord | None]:
+        return one_loader(self._db, organisations_repo.by_oid)
+
+    @cached_property
+    def organisation_children(self) -> DataLoader[str, list[OrganisationRecord]]:
+        return many_loader(self._db, organisations_repo.children_of)
+
+    @cached_property
+    def learner(self) -> DataLoader[str, LearnerRecord | None]:
+        fetch = partial(learners_repo.learners_by_oid, scope=self._scope)
+        return one_loader(self._db, audited(fetch, self._learners))
+
+    @cached_property
+    def study_right(self) -> DataLoader[str, StudyRightRecord | None]:
+        fetch = partial(learners_repo.study_rights_by_oid, scope=self._scope)
+        return one_loader(self._db, audited(fetch, self._study_rights))
+
+    @cached_property
+    def study_rights_of_learner(self) -> DataLoader[str, list[StudyRightRecord]]:
+        fetch = partial(learners_repo.study_rights_of_learners, scope=self._scope)
+        return many_loader(self._db, audited(fetch, self._study_rights))
+
+    @cached_property
+    def hoks(self) -> DataLoader[int, HoksRecord | None]:
+        return one_loader(self._db, audited(partial(hoks_repo.by_id, scope=self._scope), self._plans))
+
+    @cached_property
+    def hoks_of_study_right(self) -> DataLoader[str, HoksRecord | None]:
+        fetch = partial(hoks_repo.by_study_right, scope=self._scope)
+        return one_loader(self._db, audited(fetch, self._plans))
+
+    @cached_property
+    def hoks_document(self) -> DataLoader[tuple[int, int], HoksDocument | None]:
+        """(plan id, the revision its record was read at, or the one shown) -> its content then."""
+        parsed = hoks_repo.parsed_documents(self._db)
+        return one_loader(self._db, partial(hoks_repo.documents_at, scope=self._scope, parsed=parsed))
+
+    @cached_property
+    def hoks_revisions(self) -> DataLoader[int, list[RevisionRecord]]:
+        return many_loader(self._db, partial(hoks_history.revisions_of, scope=self._scope))
+
+    @cached_property
+    def hoks_revision_document(self) -> DataLoader[tuple[int, int], HoksDocument | None]:
+        return one_loader(self._db, partial(hoks_history.revision_documents, scope=self._scope))
 
 
 @dataclass(slots=True)
@@ -93,7 +111,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders.create(self.db, self.authz, self.audit)
+        self.loaders = Loaders(self.db, self.authz, self.audit)
 
     @property
     def today(self) -> dt.date:
