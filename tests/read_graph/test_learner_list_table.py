@@ -71,8 +71,7 @@ async def pages(db: Database, search: LearnerSearch, count: int) -> list[tuple[s
     after = None
     keyset = search.keyset()
     for _ in range(count):
-        async with db.read() as session:
-            rows = await search.page(session, 50, after)
+        rows = await search.page(db.reads, 50, after)
         seen += [(r.learner.oid, r.key) for r in rows[:50]]
         if len(rows) <= 50:
             break
@@ -102,8 +101,7 @@ async def test_pages_and_counts_are_those_computed_from_the_study_rights(seeded:
                 computed = Computed(scope, organisation, words, order)
                 assert (table.listed_in is not None) == (not words)
                 assert await pages(seeded.db, table, 3) == await pages(seeded.db, computed, 3), (order, words)
-                async with seeded.db.read() as session:
-                    assert await table.count(session) == await computed.count(session)
+                assert await table.count(seeded.db.reads) == await computed.count(seeded.db.reads)
 
 
 async def test_a_first_page_is_an_index_range_scan(seeded: Seeded) -> None:
@@ -122,7 +120,7 @@ async def test_a_first_page_is_an_index_range_scan(seeded: Seeded) -> None:
         assert raw is not None
         for order, index in indexes.items():
             search = LearnerSearch(scope, seeded.oppilaitos, (), order)
-            second = search.keyset().encode((await search.page(session, 50, None))[49].key)
+            second = search.keyset().encode((await search.page(seeded.db.reads, 50, None))[49].key)
             for after in (None, second):
                 plan = await explain(raw, search.page_query(50, after))
                 found = nodes(plan["Plan"])

@@ -82,12 +82,22 @@ class Reads:
         statement = self._statements.get(key)
         if statement is None:
             statement = self._statements[key] = compile_read(build())
-        arguments = statement.arguments(values)
+        return await self._run(statement.sql, statement.arguments(values))
+
+    async def fetch_built(self, statement: ClauseElement) -> list[asyncpg.Record]:
+        """The rows of a statement built for this request alone (its values in it), compiled
+        now: for statements whose shape depends on the request (searches, keyset pages)."""
+        compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
+        expanded = compiled.construct_expanded_state()
+        names = expanded.positiontup or ()
+        return await self._run(expanded.statement, [expanded.parameters[name] for name in names])
+
+    async def _run(self, sql: str, arguments: list[Any]) -> list[asyncpg.Record]:
         pool = self._pool or await self._open()
         started = time.perf_counter()
         async with pool.acquire() as connection:
             try:
-                rows: list[asyncpg.Record] = await connection.fetch(statement.sql, *arguments)
+                rows: list[asyncpg.Record] = await connection.fetch(sql, *arguments)
             except TimeoutError:
                 # The command timeout: the server did not answer (frozen, partitioned). The
                 # connection may still deliver the late answer, so it is never used again.
@@ -105,6 +115,9 @@ class Reads:
                     # minutes): under load the pool never opens one per request.
                     min_size=1,
                     max_size=self.size,
+                    # asyncpg resets a connection when it comes back (RESET ALL, UNLISTEN, ...): a
+                    # round trip per read. These connections never change their session state.
+                    reset=_keep_as_is,
                     **driver_connect_arguments(
                         self.url, self.connect_timeout_s, self.command_timeout_s, self.statement_timeout_ms
                     ),
@@ -115,3 +128,7 @@ class Reads:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+async def _keep_as_is(connection: asyncpg.Connection) -> None:
+    return None

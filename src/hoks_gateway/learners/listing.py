@@ -85,16 +85,15 @@ async def learners(
         raise Forbidden("Analysts see no names, so the list cannot be ordered by name.")
     limit = page_size(first)
     query = LearnerSearch(scope, organisation, terms(search), order)
-    async with context.db.read() as session:
-        rows = await query.page(session, limit, after)
-        shown = rows[:limit]
-        study_rights = await learners_repo.listed_study_rights(
-            session, [r.learner.oid for r in shown], scope, query.listed_study_right()
-        )
+    reads = context.db.reads
+    rows = await query.page(reads, limit, after)
+    shown = rows[:limit]
+    study_rights = await learners_repo.listed_study_rights(
+        reads, [r.learner.oid for r in shown], scope, query.listed_study_right()
+    )
 
     async def count() -> int:
-        async with context.db.read() as session:
-            return await query.count(session)
+        return await query.count(reads)
 
     loaders, keyset = context.loaders, query.keyset()
     edges = []

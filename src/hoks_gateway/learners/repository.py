@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, any_, bindparam, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
@@ -112,9 +111,9 @@ async def study_rights_of_learners(
 
 
 async def listed_study_rights(
-    session: AsyncSession, learner_oids: Sequence[str], scope: Scope, where: ColumnElement[bool]
+    reads: Reads, learner_oids: Sequence[str], scope: Scope, where: ColumnElement[bool]
 ) -> dict[str, list[StudyRightRecord]]:
-    """study_rights_of_learners narrowed by `where` (the student list: those in one organisation),
-    in the list's own session."""
-    rows = await session.execute(_of_learners(StudyRight.learner_oid.in_(learner_oids), scope, where))
-    return group_by((StudyRightRecord(**row._asdict()) for row in rows), lambda r: r.learner_oid)
+    """study_rights_of_learners narrowed by `where` (the student list: those in one organisation)."""
+    oids = bindparam("oids", list(learner_oids), type_=ARRAY(String(64)))
+    rows = await reads.fetch_built(_of_learners(StudyRight.learner_oid == any_(oids), scope, where))
+    return group_by((StudyRightRecord(**row) for row in rows), lambda r: r.learner_oid)

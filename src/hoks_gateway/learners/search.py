@@ -24,10 +24,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.auth.principal import Privilege
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import LISTED_EVERYWHERE, Hoks, Learner, LearnerList, StudyRight
 from hoks_gateway.errors import BadUserInput
 from hoks_gateway.graphql.pagination import Keyset
@@ -211,12 +211,16 @@ class LearnerSearch:
             query = query.where(condition)
         return query.order_by(*keyset.order_by()).limit(limit + 1)
 
-    async def page(self, session: AsyncSession, limit: int, after: str | None) -> list[LearnerRow]:
-        rows = await session.execute(self.page_query(limit, after))
+    async def page(self, reads: Reads, limit: int, after: str | None) -> list[LearnerRow]:
+        rows = await reads.fetch_built(self.page_query(limit, after))
         found = []
         for row in rows:
-            record = LearnerRecord(row.oid, row.first_names, row.calling_name, row.surname)
-            key = (row.surname, row.first_names, row.oid) if self.order.by_name else (row.sort_key, row.oid)
+            record = LearnerRecord(row["oid"], row["first_names"], row["calling_name"], row["surname"])
+            key = (
+                (row["surname"], row["first_names"], row["oid"])
+                if self.order.by_name
+                else (row["sort_key"], row["oid"])
+            )
             found.append(LearnerRow(record, key))
         return found
 
@@ -226,6 +230,6 @@ class LearnerSearch:
             return select(func.count()).select_from(Learner).where(self.listed())
         return select(func.count()).select_from(LearnerList).where(LearnerList.listed_in == listed_in)
 
-    async def count(self, session: AsyncSession) -> int:
-        total = await session.scalar(self.count_query())
-        return int(total or 0)
+    async def count(self, reads: Reads) -> int:
+        [row] = await reads.fetch_built(self.count_query())
+        return int(row[0] or 0)

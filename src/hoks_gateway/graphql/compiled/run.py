@@ -118,13 +118,21 @@ class Run:
             return
         # Every key of every loader at once: each loader dispatches one batch for the level.
         futures = {(loader, key): loader.load(key) for loader, keys in loads.items() for key in keys}
-        settled = await asyncio.gather(
-            *futures.values(), *(call for _, _, call in waiting_calls), return_exceptions=True
+        calls = (
+            await asyncio.gather(*(call for _, _, call in waiting_calls), return_exceptions=True)
+            if waiting_calls
+            else []
         )
-        for outcome in settled:
+        by_key: dict[tuple[DataLoader[Any, Any], Hashable], Any] = {}
+        for key, future in futures.items():
+            # One after another: they were all dispatched together, so this only collects them.
+            try:
+                by_key[key] = await future
+            except Exception as error:  # the batch failed: a field error for each of its fields
+                by_key[key] = error
+        for outcome in calls:
             if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 raise outcome  # cancellation and the like are not field errors
-        by_key = dict(zip(futures, settled, strict=False))
         for field, source, position, loader, key in waiting_loads:
             try:
                 found = by_key[(loader, key)]
@@ -135,7 +143,7 @@ class Run:
                 self._complete(field, field.completion, value, position.data, field.key, position)
             except Exception as error:
                 self._field_error(field, position, error)
-        for (field, position, _), outcome in zip(waiting_calls, settled[len(futures) :], strict=True):
+        for (field, position, _), outcome in zip(waiting_calls, calls, strict=True):
             try:
                 if isinstance(outcome, Exception):
                     raise outcome
