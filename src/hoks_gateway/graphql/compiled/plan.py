@@ -16,6 +16,7 @@ from typing import Any, cast
 from graphql import (
     DirectiveNode,
     FieldNode,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
@@ -139,7 +140,26 @@ def completion_of(return_type: GraphQLOutputType) -> Completion:
         return Completion(nullable, composite=return_type)
     coerce = return_type.coerce_output_value
     assert coerce is not None, f"{return_type} has no output coercion"
+    if isinstance(return_type, GraphQLEnumType):
+        coerce = _remembered(coerce)
     return Completion(nullable, leaf=coerce, named=return_type)
+
+
+def _remembered(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An enum's output coercion, remembered per value: strawberry's searches the enum's values
+    one by one, for every value of every response. Its answer for a value never changes."""
+    known: dict[Any, Any] = {}
+
+    def coerced(value: Any) -> Any:
+        try:
+            return known[value]
+        except KeyError:
+            name = known[value] = coerce(value)
+            return name
+        except TypeError:  # not hashable: not one of the enum's values, nothing to remember
+            return coerce(value)
+
+    return coerced
 
 
 def _direct_call(definition: StrawberryField) -> tuple[Callable[..., Any], bool] | None:

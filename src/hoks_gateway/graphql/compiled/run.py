@@ -81,14 +81,18 @@ class Run:
                 try:
                     strategy = field.strategy
                     if strategy is Strategy.ATTRIBUTE:
-                        self._complete(
-                            field,
-                            field.completion,
-                            getattr(source, field.python_name),
-                            data,
-                            field.key,
-                            position,
-                        )
+                        value = getattr(source, field.python_name)
+                        leaf = field.completion.leaf
+                        # A present scalar is the common case by far: completed right here.
+                        if (
+                            leaf is not None
+                            and value is not None
+                            and (coerced := leaf(value)) is not None
+                            and coerced is not Undefined
+                        ):
+                            data[field.key] = coerced
+                        else:
+                            self._complete(field, field.completion, value, data, field.key, position)
                     elif strategy is Strategy.TYPENAME:
                         data[field.key] = plan.type.name
                     elif strategy is Strategy.DIRECT:
