@@ -100,6 +100,10 @@ class ObjectPlan:
     type: GraphQLObjectType
     fields: list[FieldPlan]
     keys: tuple[str, ...]
+    projector: Callable[[Any, Any], dict[str, Any]] | None = None
+    """The selection as one function, when it is pure (graphql/compiled/codegen.py)."""
+    impure: bool = False
+    """Known to have no projector: some field needs a loader or strawberry's resolver."""
 
 
 @dataclass(frozen=True, slots=True)

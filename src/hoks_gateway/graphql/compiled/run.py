@@ -15,6 +15,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, inspect, is_iterable
 from strawberry.types.field import StrawberryField
 
+from hoks_gateway.graphql.compiled.codegen import projector
 from hoks_gateway.graphql.compiled.plan import (
     Completion,
     FieldPlan,
@@ -97,7 +98,7 @@ class Run:
                         data[field.key] = plan.type.name
                     elif strategy is Strategy.DIRECT:
                         assert field.call is not None
-                        value = field.call(source, self._info(field) if field.wants_info else None)
+                        value = field.call(source, self.info(field) if field.wants_info else None)
                         self._complete(field, field.completion, value, data, field.key, position)
                     elif strategy is Strategy.LOADED:
                         loaded = field.loaded
@@ -177,7 +178,7 @@ class Run:
         resolve = field.call or executor.field_resolver
         return resolve(source, info, **arguments)
 
-    def _raw_info(self, field: FieldPlan) -> GraphQLResolveInfo[Any]:
+    def raw_info(self, field: FieldPlan) -> GraphQLResolveInfo[Any]:
         """One resolve info per field and request: resolvers read its context, never its path."""
         raw = self.raw_infos.get(field)
         if raw is None:
@@ -186,12 +187,12 @@ class Run:
             self.raw_infos[field] = raw
         return raw
 
-    def _info(self, field: FieldPlan) -> strawberry.Info:
+    def info(self, field: FieldPlan) -> strawberry.Info:
         info = self.infos.get(field)
         if info is None:
             definition = field.definition.extensions["strawberry-definition"]
             assert isinstance(definition, StrawberryField), "only strawberry's resolvers are called directly"
-            info = strawberry.Info(_raw_info=self._raw_info(field), _field=definition)
+            info = strawberry.Info(_raw_info=self.raw_info(field), _field=definition)
             self.infos[field] = info
         return info
 
@@ -234,6 +235,13 @@ class Run:
         if plan is None:
             plan = object_plan(self.operation, self.executor.variable_values, runtime, field.details)
             field.children[runtime.name] = plan
+        project = projector(self.operation, self.executor.variable_values, plan)
+        if project is not None:
+            try:
+                container[slot] = project(value, self)
+                return
+            except Exception:  # noqa: S110 - anything unusual: the exact completion below decides
+                pass
         child = Position(dict.fromkeys(plan.keys), position, container, slot, completion.nullable, path)
         container[slot] = child.data
         self.next.append((plan, value, child))
@@ -276,11 +284,11 @@ class Run:
             runtime = composite
         else:
             assert composite is not None
-            info = self._raw_info(field)
+            info = self.raw_info(field)
             resolve = composite.resolve_type or self.executor.type_resolver
             name = resolve(value, info, composite)
             runtime = self.executor.ensure_valid_runtime_type(name, composite, field.details, info, value)
-        if runtime.is_type_of is not None and not runtime.is_type_of(value, self._raw_info(field)):
+        if runtime.is_type_of is not None and not runtime.is_type_of(value, self.raw_info(field)):
             raise invalid_return_type_error(runtime, value, field.details)
         return runtime
 
