@@ -65,12 +65,21 @@ async def _recreate(server_url: str, name: str) -> None:
         await conn.close()
 
 
-async def ensure_seeded(server_url: str, plans: int, *, seed: int = 2019, providers_started: int = 82) -> str:
-    """The URL of a database holding `plans` seeded plans, seeding it first when needed."""
+async def ensure_seeded(
+    server_url: str, plans: int, *, seed: int = 2019, providers_started: int = 82, keep: bool = False
+) -> str:
+    """The URL of a database holding `plans` seeded plans, seeding it first when needed.
+
+    `keep`: a database seeded by other code is kept and only migrated to the current schema (a
+    million plans take most of an hour to seed; the plans themselves do not change with the code
+    that reads them)."""
     name = database_name(plans, seed)
     url = with_database(server_url, name)
     made = fingerprint()
     if await _comment(server_url, name) == made and await _seeded(url):
+        return url
+    if keep and await _seeded(url):
+        await asyncio.to_thread(upgrade, url)
         return url
     await _recreate(server_url, name)
     await asyncio.to_thread(upgrade, url)

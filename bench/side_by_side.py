@@ -357,7 +357,7 @@ def run(args: argparse.Namespace) -> str:
         raise SystemExit(f"PostGraphile or wrk missing (looked in {cache}): run bench/peer/setup.sh first")
     views = [v for v in VIEWS if v in args.views]
     fast_stack = cache / "fast-stack"
-    url = asyncio.run(ensure_seeded(args.server, args.plans))
+    url = asyncio.run(ensure_seeded(args.server, args.plans, keep=args.keep_seeded))
     asyncio.run(postgraphile.expose_learner_list(url))
     subjects = asyncio.run(pick_subjects(url, args.seed))
     with tempfile.TemporaryDirectory(prefix="side-by-side-") as tmp, ExitStack() as servers:
@@ -424,6 +424,11 @@ def main() -> None:
     )
     parser.add_argument("--plans", type=int, default=10_000, help="seeded HOKS plans (default 10000)")
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server to seed on")
+    parser.add_argument(
+        "--keep-seeded",
+        action="store_true",
+        help="reuse a database seeded by older code, migrated to the current schema (large sizes)",
+    )
     parser.add_argument("--views", default=",".join(VIEWS), help=f"comma-separated, of {','.join(VIEWS)}")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--seconds", type=int, default=8, help="seconds per measurement (default 8)")

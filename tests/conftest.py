@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,6 +24,29 @@ from hoks_gateway.db.urls import with_database
 
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
 TEMPLATE = f"hoks_test_template_{RUN_ID}"
+
+
+_OWN_BASETEMP = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each run's temporary files in a folder of its own, open to the embedded PostgreSQL's user.
+
+    pytest's shared /tmp/pytest-of-<user> is reset to mode 0700 by every pytest run that starts,
+    which locks the embedded servers of a run already going (they run as another user) out of
+    their data directories whenever two suites share a machine.
+    """
+    if config.option.basetemp is None:
+        base = Path(tempfile.mkdtemp(prefix="hoks-tests-"))
+        base.chmod(0o755)
+        config.option.basetemp = base
+        config.stash[_OWN_BASETEMP] = base
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    base = config.stash.get(_OWN_BASETEMP, None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
