@@ -100,8 +100,10 @@ class Reads:
                 rows: list[asyncpg.Record] = await connection.fetch(sql, *arguments)
             except TimeoutError:
                 # The command timeout: the server did not answer (frozen, partitioned). The
-                # connection may still deliver the late answer, so it is never used again.
+                # connection may still deliver the late answer, so it is never used again; the
+                # pool's other connections lead to the same server and are replaced as well.
                 connection.terminate()
+                await pool.expire_connections()
                 raise
         metrics.count_statement(time.perf_counter() - started)
         return rows
