@@ -26,11 +26,13 @@ def gateway(
     debug_metrics: bool = False,
     python_path: Path | None = None,
     settings: Mapping[str, str] | None = None,
+    cli: Path = CLI,
 ) -> Iterator[Served]:
     """The gateway on a free loopback port: demo mode (the demo signing key under `data_dir`; a
     seeded database is not seeded again), the per-principal rate limit off so that it measures
     reads alone. `python_path` is put in front of the interpreter's path (e.g. uvloop and
-    httptools, which uvicorn then picks up by itself); `settings` are more HOKS_ variables."""
+    httptools, which uvicorn then picks up by itself); `settings` are more HOKS_ variables; `cli`
+    another checkout's `hoks-gateway` (to compare with)."""
     port = free_port()
     env = {
         "HOKS_DATABASE_URL": database_url,
@@ -41,7 +43,7 @@ def gateway(
     }
     if python_path is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(python_path), os.environ.get("PYTHONPATH")]))
-    command = [str(CLI), "serve", "--demo", "--port", str(port), "--workers", str(workers)]
+    command = [str(cli), "serve", "--demo", "--port", str(port), "--workers", str(workers)]
     with serving(command, port, env, log=log) as served:
         yield served
 

@@ -43,10 +43,25 @@ def demo_server(
     """`hoks-gateway serve --demo` as `make run` starts it (embedded PostgreSQL under `data_dir`,
     no HOKS_* from the test environment); yields (base URL, process) once /readyz answers, then
     stops it with `stop` and requires a clean exit."""
+    environment = {"HOKS_DATA_DIR": str(data_dir)}
+    with gateway_serving(log, environment, "--demo", *options, stop=stop, timeout_s=timeout_s) as served:
+        yield served
+
+
+@contextmanager
+def gateway_serving(
+    log: Path,
+    environment: dict[str, str],
+    *options: str,
+    stop: signal.Signals = signal.SIGINT,
+    timeout_s: float = 120,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`hoks-gateway serve` with `environment` over the test's (its HOKS_* left out) on a free port;
+    yields (base URL, process) once /readyz answers, then stops it with `stop` and requires a
+    clean exit."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKS_")}
-    env["HOKS_DATA_DIR"] = str(data_dir)
-    command = [sys.executable, "-m", "hoks_gateway.cli", "serve", "--demo", "--port", str(port), *options]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKS_")} | environment
+    command = [sys.executable, "-m", "hoks_gateway.cli", "serve", "--port", str(port), *options]
     with log.open("w") as out:
         server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +29,8 @@ from hoks_gateway.graphql.limits import Limits
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.graphql.trusted_documents import TrustedDocuments
 from hoks_gateway.graphql.view import GraphQLView
+from hoks_gateway.observability import tracing
+from hoks_gateway.observability.prometheus import Sampler
 from hoks_gateway.pipeline import GatewayLayer
 from hoks_gateway.ratelimit.limiter import RateLimiter
 from hoks_gateway.settings import Settings
@@ -90,10 +94,20 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         app.state.authenticator = Authenticator(
             verifier, ServiceAccounts(db, clock, lockout_policy(settings))
         )
+        sampling = (
+            asyncio.create_task(Sampler(db.pools, db.reads.servers).run())
+            if settings.metrics_port is not None
+            else None
+        )
         try:
             yield
         finally:
+            if sampling is not None:
+                sampling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sampling
             await db.dispose()
+            tracing.shutdown()
 
     graphql = GraphQLView(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
     app = Starlette(
@@ -107,7 +121,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             *graphiql_assets.routes(enabled=settings.graphiql_enabled),
         ],
         lifespan=lifespan,
-        middleware=[*_cors(settings), Middleware(GatewayLayer, settings=settings)],
+        middleware=[*_traced(), *_cors(settings), Middleware(GatewayLayer, settings=settings)],
     )
     app.state.settings = settings
     app.state.limits = Limits.from_settings(settings)
@@ -115,6 +129,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     app.state.token_issuer = token_issuer(settings, clock, signing_key)
     app.state.pseudonymiser = pseudonymiser_for(settings)
     return app
+
+
+def _traced() -> list[Middleware]:
+    """The OpenTelemetry server span around everything, when an OTLP endpoint is configured."""
+    return [Middleware(tracing.Traced)] if tracing.enabled() else []
 
 
 def _cors(settings: Settings) -> list[Middleware]:

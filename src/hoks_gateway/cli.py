@@ -29,6 +29,7 @@ from hoks_gateway.graphql import documents_cli as document_commands
 from hoks_gateway.hoks import cli as hoks_commands
 from hoks_gateway.identifiers import is_learner_oid
 from hoks_gateway.learners import cli as learner_commands
+from hoks_gateway.observability.prometheus import MultiprocessDirectory, serve_metrics
 from hoks_gateway.settings import Settings, load_settings
 from hoks_gateway.workers import run_workers
 
@@ -52,6 +53,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         }
     )
     _check_port_free(settings.host, settings.port)
+    if settings.metrics_port is not None:
+        if settings.metrics_port == settings.port:
+            raise ConfigurationError(
+                f"HOKS_METRICS_PORT is the public port {settings.port}: metrics are never served "
+                "there; choose another port"
+            )
+        _check_port_free(settings.host, settings.metrics_port)
     with database_server(settings) as url:
         if settings.demo:
             upgrade(url)
@@ -65,13 +73,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             # Workers import the app themselves; they find the server through the environment.
             os.environ["HOKS_DATABASE_URL"] = url
             os.environ["HOKS_DEMO"] = "1" if settings.demo else "0"
-            run_workers(settings.host, settings.port, args.workers, settings.log_level)
+            _serve_workers(settings, args.workers)
         else:
+            if settings.metrics_port is not None:
+                serve_metrics(settings.host, settings.metrics_port)
             uvicorn.run(
                 create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
             )
     print("hoks-gateway stopped.", file=sys.stderr)
     return 0
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
+    """The workers, and their metrics summed up and served by this process."""
+    if settings.metrics_port is None:
+        run_workers(settings.host, settings.port, workers, settings.log_level)
+        return
+    directory = MultiprocessDirectory()
+    try:
+        serve_metrics(settings.host, settings.metrics_port)
+        run_workers(settings.host, settings.port, workers, settings.log_level, directory.worker_exited)
+    finally:
+        directory.remove()
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -108,6 +131,11 @@ def _print_banner(settings: Settings, logins: DemoLogins | None = None) -> None:
         f"hoks-gateway {__version__} is up.",
         f"  GraphiQL:  {base}/graphql" if settings.graphiql_enabled else f"  GraphQL:   {base}/graphql",
         f"  Health:    {base}/healthz   Ready: {base}/readyz",
+        *(
+            [f"  Metrics:   http://{settings.host}:{settings.metrics_port}/metrics"]
+            if settings.metrics_port is not None
+            else []
+        ),
         f"  Database:  {redacted(settings.database_url or '')}",
     ]
     if logins is not None:

@@ -1,11 +1,13 @@
 """The one ASGI layer in front of the routes: error masking, authentication, rate limits and, when
-asked for, per-request SQL metrics.
+asked for, per-request SQL metrics and Prometheus metrics.
 
 One layer instead of a middleware per concern: each nested middleware wrapped `send` and cost a
 call frame per message, and a request passed through all of them in a fixed order anyway.
 """
 
 from __future__ import annotations
+
+import time
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,6 +16,9 @@ from hoks_gateway.auth.middleware import authenticate
 from hoks_gateway.db import metrics
 from hoks_gateway.graphql.http import refusal
 from hoks_gateway.graphql.masking import client_error
+from hoks_gateway.graphql.view import request_id
+from hoks_gateway.observability import requests, tracing
+from hoks_gateway.observability.prometheus import RequestMetricsRecorder
 from hoks_gateway.ratelimit.middleware import rate_limited
 from hoks_gateway.settings import Settings
 
@@ -22,17 +27,29 @@ class GatewayLayer:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.recorder = RequestMetricsRecorder() if settings.metrics_port is not None else None
+        self.count_sql = settings.debug_metrics or self.recorder is not None
+        self.tracing = tracing.enabled()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        counting = metrics.current.set(metrics.RequestMetrics()) if self.settings.debug_metrics else None
-        started = False
+        arrived = time.perf_counter()
+        database = metrics.RequestMetrics(report=self.settings.debug_metrics) if self.count_sql else None
+        counting = metrics.current.set(database) if database is not None else None
+        record = requests.RequestRecord() if self.recorder is not None else None
+        recording = requests.current.set(record) if record is not None else None
+        if self.tracing:
+            rid = request_id(Request(scope))
+            scope.setdefault("state", {})["request_id"] = rid
+            tracing.tag_request(rid)
+        status = 0
 
         async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
             await send(message)
 
         try:
@@ -44,12 +61,16 @@ class GatewayLayer:
         except Exception as error:
             # Whatever escapes a route is answered GraphQL-shaped and masked (a database outage in
             # the service-account check is 503, not Starlette's plain 500).
-            if started:
+            if status:
                 raise
             request = Request(scope)
             await refusal(client_error(error, f"{request.method} {request.url.path}"), request)(
-                scope, receive, send
+                scope, receive, tracking
             )
         finally:
+            if record is not None and self.recorder is not None:
+                self.recorder.request(scope["path"], record, database, status, time.perf_counter() - arrived)
+            if recording is not None:
+                requests.current.reset(recording)
             if counting is not None:
                 metrics.current.reset(counting)

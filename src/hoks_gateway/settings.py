@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         default=None, description="Serve GraphiQL to browsers (default: demo mode)."
     )
     debug_metrics: bool = Field(default=False, description="Add extensions.metrics to every response.")
+    metrics_port: int | None = Field(
+        default=None,
+        description="Serve Prometheus metrics at /metrics on this port of HOKS_HOST, never on the "
+        'public one (docs/operations.md, "Observing"). Unset: no metrics are recorded.',
+    )
     compiled_execution: bool = Field(
         default=True,
         description="Run queries through the compiled executor (docs/performance.md); off: "

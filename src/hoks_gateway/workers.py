@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import socket
+from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 
@@ -38,8 +39,11 @@ def _worker(host: str, port: int, log_level: str) -> None:
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
-def run_workers(host: str, port: int, workers: int, log_level: str) -> None:
-    """Runs `workers` worker processes until Ctrl-C or SIGTERM (KeyboardInterrupt here)."""
+def run_workers(
+    host: str, port: int, workers: int, log_level: str, exited: Callable[[int], None] | None = None
+) -> None:
+    """Runs `workers` worker processes until Ctrl-C or SIGTERM (KeyboardInterrupt here); `exited`
+    hears of each worker that died, by its process id."""
     context = multiprocessing.get_context("spawn")
 
     def start() -> BaseProcess:
@@ -53,6 +57,8 @@ def run_workers(host: str, port: int, workers: int, log_level: str) -> None:
             wait([p.sentinel for p in running])
             for dead in [p for p in running if not p.is_alive()]:
                 log.warning("worker %s exited with %s; starting another", dead.pid, dead.exitcode)
+                if exited is not None and dead.pid is not None:
+                    exited(dead.pid)
                 running[running.index(dead)] = start()
     except KeyboardInterrupt:
         pass

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.auth.principal import Principal
 from hoks_gateway.db.tables import AuditEvent as AuditEventRow
+from hoks_gateway.observability import prometheus
 
 
 class Outcome(StrEnum):
@@ -59,6 +60,7 @@ async def record(
     ]
     if rows:
         await session.execute(insert(AuditEventRow), rows)
+        prometheus.audit_rows_written(session.info, len(rows))
 
 
 @dataclass(slots=True)

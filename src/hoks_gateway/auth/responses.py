@@ -6,6 +6,7 @@ from starlette.responses import JSONResponse
 
 from hoks_gateway.auth.tokens import InvalidToken
 from hoks_gateway.errors import AccountLocked, GatewayError, Unauthenticated
+from hoks_gateway.observability import requests
 
 REALM = "hoks-gateway"
 
@@ -27,5 +28,6 @@ def headers_for(error: GatewayError) -> dict[str, str]:
 
 def graphql_error_response(error: GatewayError) -> JSONResponse:
     """A request refused before execution: `errors` only, no `data` (GraphQL over HTTP)."""
+    requests.errors([error.code])
     body = {"errors": [{"message": error.message, "extensions": error.extensions}]}
     return JSONResponse(body, status_code=error.status, headers=headers_for(error))

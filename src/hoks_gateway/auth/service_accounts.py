@@ -25,6 +25,7 @@ from hoks_gateway.authz.scope import OrganisationTree, organisations_at_or_below
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Organisation, ServiceAccount
 from hoks_gateway.errors import AccountLocked, BadUserInput, NotFound, Unauthenticated
+from hoks_gateway.observability import prometheus
 
 
 class InvalidClient(Unauthenticated):
@@ -68,6 +69,8 @@ def _record(
 
 
 def locked_error(locked_until: dt.datetime, now: dt.datetime) -> AccountLocked:
+    """The refusal of a locked account's sign-in or token (each one counted)."""
+    prometheus.LOCKOUT_REFUSALS.inc()
     retry_after = max(1, math.ceil((locked_until - now).total_seconds()))
     return AccountLocked(
         "The service account is locked after repeated failed sign-ins; try again later or ask "

@@ -14,6 +14,7 @@ from hoks_gateway.auth.principal import Principal, PrincipalKind
 from hoks_gateway.auth.responses import headers_for
 from hoks_gateway.auth.tokens import TokenIssuer
 from hoks_gateway.errors import AccountLocked, GatewayError, Unauthenticated
+from hoks_gateway.observability import requests
 
 _MAX_BODY = 4096
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -36,6 +37,7 @@ def _oauth_error(
 
 
 def _gateway_error(error: GatewayError) -> JSONResponse:
+    requests.errors([error.code])
     oauth = "invalid_client" if isinstance(error, Unauthenticated) else error.code.lower()
     response = _oauth_error(oauth, error.message, error.status, headers_for(error))
     if isinstance(error, Unauthenticated):

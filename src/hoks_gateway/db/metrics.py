@@ -1,7 +1,10 @@
-"""Per-request database metrics: SQL statements and time spent in the database.
+"""Per-request database metrics: SQL statements and time spent in the database; and what the
+pools report about themselves.
 
 A request sets a fresh RequestMetrics in a context variable; loader batches run in tasks created
 from the request's task, so they share the same object and every statement they run is counted.
+The pipeline sets one when HOKS_DEBUG_METRICS asks for `extensions.metrics` in the answer, or
+when Prometheus metrics are on (observability/prometheus.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 @dataclass(slots=True)
 class RequestMetrics:
+    report: bool = True
+    """Shown to the client as `extensions.metrics` (HOKS_DEBUG_METRICS)."""
     started: float = field(default_factory=time.perf_counter)
     sql_statements: int = 0
     db_seconds: float = 0.0
@@ -30,6 +35,36 @@ class RequestMetrics:
 
 
 current: ContextVar[RequestMetrics | None] = ContextVar("hoks_request_metrics", default=None)
+
+
+def reported() -> RequestMetrics | None:
+    """The current request's metrics when the client is to see them."""
+    metrics = current.get()
+    return metrics if metrics is not None and metrics.report else None
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUse:
+    """A connection pool as it stands: its connections, and how often a request had to wait."""
+
+    name: str
+    open: int
+    in_use: int
+    waits: int
+    """Since the pool was made."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerUse:
+    """A server the read pool sends statements to (db/reads.py)."""
+
+    name: str
+    replica: bool
+    reads: int
+    """Statements run there since start."""
+    fit: bool
+    lag_s: float
+
 
 _STARTED = "hoks_metrics_started"
 

@@ -28,6 +28,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from hoks_gateway.db import metrics
+from hoks_gateway.db.metrics import PoolUse, ServerUse
 from hoks_gateway.db.urls import driver_connect_arguments
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
@@ -63,17 +64,86 @@ def compile_read(statement: ClauseElement) -> ReadStatement:
 
 
 @dataclass(slots=True)
-class Reads:
-    """The read pool of one database: created on first use, sized once, never churning."""
+class ReadServer:
+    """One PostgreSQL server the reads go to, with its pool: created on first use, sized once,
+    never churning."""
 
+    name: str
     url: str
     size: int
-    connect_timeout_s: float
-    command_timeout_s: float
-    statement_timeout_ms: int
+    connect_arguments: dict[str, Any]
+    reads: int = 0
+    """Statements run here since start (metrics)."""
+    waits: int = 0
+    """Statements that found every connection in use (metrics)."""
     _pool: asyncpg.Pool | None = None
     _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _statements: dict[Hashable, ReadStatement] = field(default_factory=dict)
+
+    async def fetch(self, sql: str, arguments: list[Any]) -> list[asyncpg.Record]:
+        pool = self._pool or await self._open()
+        if pool.get_idle_size() == 0 and pool.get_size() >= self.size:
+            self.waits += 1
+        started = time.perf_counter()
+        async with pool.acquire() as connection:
+            try:
+                rows: list[asyncpg.Record] = await connection.fetch(sql, *arguments)
+            except TimeoutError:
+                # The command timeout: the server did not answer (frozen, partitioned). The
+                # connection may still deliver the late answer, so it is never used again; the
+                # pool's other connections lead to the same server and are replaced as well.
+                connection.terminate()
+                await pool.expire_connections()
+                raise
+        self.reads += 1
+        metrics.count_statement(time.perf_counter() - started)
+        return rows
+
+    def use(self) -> PoolUse:
+        pool = self._pool
+        size = 0 if pool is None else pool.get_size()
+        idle = 0 if pool is None else pool.get_idle_size()
+        return PoolUse(f"reads:{self.name}", size, size - idle, self.waits)
+
+    async def _open(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self.url,
+                    # Connections stay open once made (asyncpg closes them only after 5 idle
+                    # minutes): under load the pool never opens one per request.
+                    min_size=1,
+                    max_size=self.size,
+                    # asyncpg resets a connection when it comes back (RESET ALL, UNLISTEN, ...): a
+                    # round trip per read. These connections never change their session state.
+                    reset=_keep_as_is,
+                    **self.connect_arguments,
+                )
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+async def _keep_as_is(connection: asyncpg.Connection) -> None:
+    return None
+
+
+class Reads:
+    """The read pool of one database."""
+
+    def __init__(
+        self,
+        url: str,
+        size: int,
+        connect_timeout_s: float,
+        command_timeout_s: float,
+        statement_timeout_ms: int,
+    ) -> None:
+        arguments = driver_connect_arguments(url, connect_timeout_s, command_timeout_s, statement_timeout_ms)
+        self.primary = ReadServer("primary", url, size, arguments)
+        self._statements: dict[Hashable, ReadStatement] = {}
 
     async def fetch(
         self, key: Hashable, build: Callable[[], ClauseElement], **values: Any
@@ -93,44 +163,13 @@ class Reads:
         return await self._run(expanded.statement, [expanded.parameters[name] for name in names])
 
     async def _run(self, sql: str, arguments: list[Any]) -> list[asyncpg.Record]:
-        pool = self._pool or await self._open()
-        started = time.perf_counter()
-        async with pool.acquire() as connection:
-            try:
-                rows: list[asyncpg.Record] = await connection.fetch(sql, *arguments)
-            except TimeoutError:
-                # The command timeout: the server did not answer (frozen, partitioned). The
-                # connection may still deliver the late answer, so it is never used again; the
-                # pool's other connections lead to the same server and are replaced as well.
-                connection.terminate()
-                await pool.expire_connections()
-                raise
-        metrics.count_statement(time.perf_counter() - started)
-        return rows
+        return await self.primary.fetch(sql, arguments)
 
-    async def _open(self) -> asyncpg.Pool:
-        async with self._opening:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(
-                    self.url,
-                    # Connections stay open once made (asyncpg closes them only after 5 idle
-                    # minutes): under load the pool never opens one per request.
-                    min_size=1,
-                    max_size=self.size,
-                    # asyncpg resets a connection when it comes back (RESET ALL, UNLISTEN, ...): a
-                    # round trip per read. These connections never change their session state.
-                    reset=_keep_as_is,
-                    **driver_connect_arguments(
-                        self.url, self.connect_timeout_s, self.command_timeout_s, self.statement_timeout_ms
-                    ),
-                )
-        return self._pool
+    def pools(self) -> list[PoolUse]:
+        return [self.primary.use()]
+
+    def servers(self) -> list[ServerUse]:
+        return [ServerUse(self.primary.name, False, self.primary.reads, True, 0.0)]
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
-
-
-async def _keep_as_is(connection: asyncpg.Connection) -> None:
-    return None
+        await self.primary.close()

@@ -20,12 +20,22 @@ from dataclasses import dataclass, field
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from hoks_gateway.db import metrics
 from hoks_gateway.db.faults import FaultWatch
+from hoks_gateway.db.metrics import PoolUse
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.urls import async_url, driver_connect_arguments
 from hoks_gateway.errors import DatabaseFull
+from hoks_gateway.observability import prometheus
+
+
+@dataclass(slots=True)
+class _EngineUse:
+    capacity: int
+    """pool_size + max_overflow: connections the engine opens at most."""
+    waits: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,7 @@ class Database:
     faults: FaultWatch
     reads: Reads
     """The read pool: loader batches and lists (db/reads.py)."""
+    _use: _EngineUse
     memo: dict[str, object] = field(default_factory=dict)
     """Process-local caches of immutable things read from this database (bounded; e.g. parsed
     plan documents by version, hoks/repository.py), dropped with it."""
@@ -80,6 +91,7 @@ class Database:
             async_sessionmaker(reader, expire_on_commit=False, autoflush=False),
             faults,
             Reads(url, pool_size, connect_timeout_s, command_timeout_s, statement_timeout_ms),
+            _EngineUse(pool_size + max_overflow),
         )
 
     @asynccontextmanager
@@ -88,6 +100,7 @@ class Database:
 
         Only for reading: a statement that writes through it would be committed at once.
         """
+        self._note_wait()
         async with self._read_sessions() as session:
             yield session
 
@@ -96,15 +109,33 @@ class Database:
         """A session in autocommit for a write that is one statement and needs no transaction
         around it (the audit insert of a read): committed by PostgreSQL as it runs, one round trip
         instead of three (BEGIN, the statement, COMMIT)."""
+        self._note_wait()
         async with self._read_sessions() as session:
             yield session
+            prometheus.committed(session.info)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends normally, rolled back on any error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        self._note_wait()
+        async with self._sessions() as session:
+            async with session.begin():
+                yield session
+            prometheus.committed(session.info)
         self.faults.committed()
+
+    def pools(self) -> list[PoolUse]:
+        """The engine's pool and the read pool's, as they stand (for the metrics)."""
+        pool = self.engine.pool
+        assert isinstance(pool, QueuePool)
+        engine = PoolUse("engine", pool.checkedin() + pool.checkedout(), pool.checkedout(), self._use.waits)
+        return [engine, *self.reads.pools()]
+
+    def _note_wait(self) -> None:
+        # Counted when the session starts: it takes its connection with its first statement.
+        pool = self.engine.pool
+        if isinstance(pool, QueuePool) and pool.checkedout() >= self._use.capacity:
+            self._use.waits += 1
 
     async def dispose(self) -> None:
         await self.reads.close()

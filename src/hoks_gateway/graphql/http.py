@@ -34,6 +34,7 @@ from hoks_gateway.errors import (
     RetryLater,
 )
 from hoks_gateway.graphql.masking import client_error
+from hoks_gateway.observability import requests
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -124,8 +125,9 @@ def _headers(error: GatewayError) -> dict[str, str]:
 
 
 def refusal(error: GatewayError, request: Request | None = None) -> JSONResponse:
+    requests.errors([error.code])
     body: dict[str, Any] = {"errors": [{"message": error.message, "extensions": error.extensions}]}
-    request_metrics = metrics.current.get()
+    request_metrics = metrics.reported()
     if request_metrics is not None:
         body["extensions"] = {"metrics": request_metrics.as_extension()}
     return JSONResponse(
@@ -177,6 +179,7 @@ def negotiate(
         return response
     errors = response_data.get("errors") or []
     codes = {e.get("extensions", {}).get("code") for e in errors if isinstance(e, dict)}
+    requests.errors(codes)
     if "data" not in response_data and graphql_response:
         # A request error, unless the server failed after execution (e.g. its read audit).
         response.status_code = 500 if "INTERNAL" in codes else 400

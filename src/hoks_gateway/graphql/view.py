@@ -115,7 +115,7 @@ class GraphQLView(GraphQL[Context, None]):
             suggestions = request.app.state.settings.field_suggestions_enabled
             data["errors"] = format_errors(result.errors, suggestions=suggestions)
         extensions = dict(result.extensions or {})
-        request_metrics = metrics.current.get()
+        request_metrics = metrics.reported()
         if request_metrics is not None:
             extensions["metrics"] = request_metrics.as_extension()
         if extensions:
@@ -127,7 +127,11 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def request_id(request: Request | WebSocket) -> str:
-    """The caller's X-Request-Id when it is a sane token (so logs correlate), else a fresh one."""
+    """The caller's X-Request-Id when it is a sane token (so logs correlate), else a fresh one;
+    the one the pipeline already chose when it did (pipeline.py)."""
+    chosen: str | None = request.scope.get("state", {}).get("request_id")
+    if chosen is not None:
+        return chosen
     given = request.headers.get("x-request-id", "")
     return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 

@@ -74,6 +74,7 @@ from hoks_gateway.hoks.document import (
 )
 from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.repository import HoksRecord
+from hoks_gateway.observability import prometheus
 
 Operation = Literal["CREATE", "UPDATE", "REPLACE", "DELETE", "RESTORE"]
 Source = Literal["TRANSFER", "MANUAL"]
@@ -312,6 +313,7 @@ class HoksWrites:
                 if row is None:
                     existing = (await session.execute(_EXISTING_PLAN, {"oid": oid})).one()
                     raise _already_exists(deleted=existing.deleted)
+                prometheus.audit_rows_written(session.info, 1)  # the statement's `audit` part
         return Written(HoksRecord(*row), document)
 
     # --- update, replace ------------------------------------------------------------------------
@@ -461,6 +463,7 @@ class HoksWrites:
                 },
             )
         ).one()
+        prometheus.audit_rows_written(session.info, 1)  # the statement's `audit` part
         return Written(HoksRecord(*row), None if operation == "DELETE" else document)
 
     @staticmethod

@@ -11,6 +11,7 @@ from starlette.types import Scope
 from hoks_gateway.auth.principal import Principal
 from hoks_gateway.db.faults import cannot_write
 from hoks_gateway.graphql.http import HTTPRefusal, refusal
+from hoks_gateway.observability import prometheus
 from hoks_gateway.ratelimit.limiter import RateLimiter, Verdict
 from hoks_gateway.settings import Settings
 
@@ -49,7 +50,7 @@ async def rate_limited(scope: Scope, settings: Settings) -> Response | None:
     rule = _rule(scope, settings)
     if rule is None:
         return None
-    bucket, what, limit = rule
+    name, bucket, what, limit = rule
     limiter: RateLimiter = scope["app"].state.rate_limiter
     try:
         verdict = await limiter.hit(bucket, limit)
@@ -61,14 +62,16 @@ async def rate_limited(scope: Scope, settings: Settings) -> Response | None:
         return None
     if verdict.allowed:
         return None
+    prometheus.RATE_LIMIT_REFUSALS.labels(name).inc()
     return refusal(RateLimited(verdict, what), Request(scope))
 
 
-def _rule(scope: Scope, settings: Settings) -> tuple[str, str, int] | None:
+def _rule(scope: Scope, settings: Settings) -> tuple[str, str, str, int] | None:
+    """(the limit's name, bucket, what is counted, limit) of a request, or None."""
     path = scope.get("path", "")
     if path == "/graphql" and settings.rate_limit_requests > 0:
-        return (*_bucket(scope), settings.rate_limit_requests)
+        return ("graphql", *_bucket(scope), settings.rate_limit_requests)
     if path == "/auth/token" and settings.rate_limit_token_requests > 0:
         what = "token requests from this address"
-        return f"token:{_address(scope)}", what, settings.rate_limit_token_requests
+        return "token", f"token:{_address(scope)}", what, settings.rate_limit_token_requests
     return None

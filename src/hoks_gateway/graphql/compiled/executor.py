@@ -12,6 +12,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from hoks_gateway.graphql.compiled.plan import ObjectPlan, Operation, directive_variables, root_plan
 from hoks_gateway.graphql.compiled.run import Run
 from hoks_gateway.lru import Lru
+from hoks_gateway.observability import requests
 
 MAX_PLANS = 256
 
@@ -26,6 +27,7 @@ _plans: Lru[tuple[int, tuple[Hashable, ...]], tuple[OperationDefinitionNode, Ope
 
 class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
+        requests.operation(self.operation, self.fragments)
         if self.operation.operation is OperationType.QUERY and getattr(
             self.context_value, "compiled_execution", False
         ):
