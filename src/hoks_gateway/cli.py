@@ -11,6 +11,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
+import httpx
 import uvicorn
 
 from hoks_gateway import __version__
@@ -95,6 +96,20 @@ def _serve_workers(settings: Settings, workers: int) -> None:
         run_workers(settings.host, settings.port, workers, settings.log_level, directory.worker_exited)
     finally:
         directory.remove()
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    """The running gateway's /healthz (or /readyz) on HOKS_PORT: what a container healthcheck runs."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    address = f"[{host}]" if ":" in host else host
+    url = f"http://{address}:{settings.port}/{'readyz' if args.ready else 'healthz'}"
+    try:
+        response = httpx.get(url, timeout=args.timeout)
+    except httpx.HTTPError as exc:
+        print(f"hoks-gateway: {url}: {exc or type(exc).__name__}", file=sys.stderr)
+        return 1
+    print(f"{url}: {response.status_code} {response.text}")
+    return 0 if response.status_code == 200 else 1
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -322,6 +337,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="demo mode: migrate, seed an empty database, GraphiQL on"
     )
     serve.set_defaults(handler=_serve)
+
+    health = commands.add_parser(
+        "health",
+        help="ask the gateway on HOKS_PORT whether it is up (exit 0) or not (exit 1)",
+        description="GET /healthz (or /readyz) of the gateway listening on HOKS_HOST:HOKS_PORT of "
+        "this machine: the container healthcheck.",
+    )
+    health.add_argument("--ready", action="store_true", help="ask /readyz: the database answers too")
+    health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait (default 3)")
+    health.set_defaults(handler=_health)
 
     migrate = commands.add_parser(
         "migrate", help="apply database migrations", description="Bring the database schema up to date."

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from hoks_gateway.errors import ConfigurationError
 
@@ -23,10 +31,19 @@ CommaSeparated = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated
 
 # An origin as browsers send it (RFC 6454): scheme, host and optional port; no path, no slash.
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
+# Where Docker and Kubernetes put secrets (docs/deploy.md).
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOKS_", extra="ignore")
+
+    secrets_dir: Path = Field(
+        default=DEFAULT_SECRETS_DIR,
+        description="Settings may also come from files here, one per setting, named like its "
+        "variable in any case (`hoks_database_url`, `hoks_pseudonym_secret`): Docker and "
+        "Kubernetes secrets. A variable wins over a file. Read only when the directory exists.",
+    )
 
     database_url: str | None = Field(
         default=None,
@@ -138,6 +155,20 @@ class Settings(BaseSettings):
         description="allow: registered documents may be sent by hash; require: only registered "
         "documents run, except for ADMIN and ANALYST callers.",
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The directory is named by its variable alone (it says where the other files are).
+        directory = Path(os.environ.get("HOKS_SECRETS_DIR") or DEFAULT_SECRETS_DIR)
+        files = (SecretsSettingsSource(settings_cls, secrets_dir=directory),) if directory.is_dir() else ()
+        return (init_settings, env_settings, dotenv_settings, *files)
 
     @field_validator("cors_origins")
     @classmethod
