@@ -29,6 +29,7 @@ from hoks_gateway.graphql.limits import Limits
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.graphql.trusted_documents import TrustedDocuments
 from hoks_gateway.graphql.view import GraphQLView
+from hoks_gateway.idempotency import claims
 from hoks_gateway.observability import tracing
 from hoks_gateway.observability.prometheus import Sampler
 from hoks_gateway.pipeline import GatewayLayer
@@ -94,18 +95,16 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         app.state.authenticator = Authenticator(
             verifier, ServiceAccounts(db, clock, lockout_policy(settings))
         )
-        sampling = (
-            asyncio.create_task(Sampler(db.pools, db.reads.servers).run())
-            if settings.metrics_port is not None
-            else None
-        )
+        tasks = [asyncio.create_task(claims.keep_swept(db, clock))]
+        if settings.metrics_port is not None:
+            tasks.append(asyncio.create_task(Sampler(db.pools, db.reads.servers).run()))
         try:
             yield
         finally:
-            if sampling is not None:
-                sampling.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sampling
+                    await task
             await db.dispose()
             tracing.shutdown()
 

@@ -78,6 +78,15 @@ class RevisionConflict(GatewayError):
     status = 409
 
 
+class IdempotencyKeyReused(GatewayError):
+    """An idempotency key already stands for another request of the same principal (another
+    operation or other arguments): a new request needs a new key (IETF draft-ietf-httpapi-
+    idempotency-key-header answers 422)."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
+
+
 class AccountLocked(GatewayError):
     """Too many wrong secrets: the account refuses everything until `until` (or an unlock)."""
 
@@ -122,6 +131,13 @@ class QueryTimeout(RetryLater):
     """The query ran into statement_timeout: the client should ask for less at once."""
 
     code = "QUERY_TIMEOUT"
+
+
+class IdempotencyKeyInFlight(RetryLater):
+    """A retry waited for the first request with its idempotency key, still running, for longer
+    than the database allows: nothing was done; send the same request again."""
+
+    code = "IDEMPOTENCY_KEY_IN_FLIGHT"
 
 
 class PlanBusy(RetryLater):

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         default=120, description="POST /auth/token requests per client address per window (0: off)."
     )
     rate_limit_window_s: int = Field(default=60, description="Length of a rate-limit window.")
+    idempotency_ttl_s: int = Field(
+        default=86_400,
+        ge=86_400,
+        description="How long an idempotency key (the `idempotencyKey` argument or `Idempotency-Key` "
+        "header of a mutation) keeps its first outcome for retries; at least 24 h.",
+    )
     trusted_documents: Literal["allow", "require"] = Field(
         default="allow",
         description="allow: registered documents may be sent by hash; require: only registered "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,8 @@ from hoks_gateway.authz.scope import OrganisationTree, organisations_at_or_below
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Organisation, ServiceAccount
 from hoks_gateway.errors import AccountLocked, BadUserInput, NotFound, Unauthenticated
+from hoks_gateway.idempotency import claims
+from hoks_gateway.idempotency.claims import Claim
 from hoks_gateway.observability import prometheus
 
 
@@ -51,6 +53,26 @@ class ServiceAccountRecord:
 
     def locked_at(self, now: dt.datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "privileges": privileges_as_json(self.privileges),
+            "failed_attempts": self.failed_attempts,
+            "locked_until": None if self.locked_until is None else self.locked_until.isoformat(),
+            "created_at": self.created_at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> ServiceAccountRecord:
+        locked_until = value["locked_until"]
+        return _record(
+            value["client_id"],
+            value["privileges"],
+            value["failed_attempts"],
+            None if locked_until is None else dt.datetime.fromisoformat(locked_until),
+            dt.datetime.fromisoformat(value["created_at"]),
+        )
 
 
 _T = ServiceAccount
@@ -134,8 +156,9 @@ class ServiceAccounts:
             if result.first() is None:
                 raise NotFound(f"No service account {client_id!r}.")
 
-    async def unlock(self, client_id: str) -> ServiceAccountRecord:
+    async def unlock(self, client_id: str, claim: Claim | None = None) -> ServiceAccountRecord:
         async with self.db.write() as session:
+            await claims.begin(session, claim)
             result = await session.execute(
                 update(_T)
                 .where(_T.client_id == client_id, _ACTIVE)
@@ -143,9 +166,11 @@ class ServiceAccounts:
                 .returning(*_COLUMNS)
             )
             row = result.first()
-        if row is None:
-            raise NotFound(f"No service account {client_id!r}.")
-        return _record(*row)
+            if row is None:
+                raise NotFound(f"No service account {client_id!r}.")
+            account = _record(*row)
+            await claims.finish(session, claim, {"account": account.as_json()})
+        return account
 
     # --- authentication ---------------------------------------------------------------------
 

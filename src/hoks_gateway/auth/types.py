@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -115,3 +117,8 @@ class ServiceAccount:
             failed_attempts=r.failed_attempts,
             locked_until=r.locked_until,
         )
+
+    @classmethod
+    async def replayed(cls, info: Info, outcome: Mapping[str, Any], operation: str) -> ServiceAccount:
+        """A retried unlock's answer: the account as the first unlock left it."""
+        return cls.from_record(ServiceAccountRecord.from_json(outcome["account"]))

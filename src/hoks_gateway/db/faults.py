@@ -87,14 +87,15 @@ def _busy(what: str) -> PlanBusy:
 
 
 @asynccontextmanager
-async def waiting_for_lock(what: str) -> AsyncIterator[None]:
+async def waiting_for_lock(what: str, *, busy: RetryLater | None = None) -> AsyncIterator[None]:
     """Statements here wait for a lock that another write may hold (SELECT ... FOR UPDATE): ended
-    by statement_timeout (or lock_timeout) the request was not too big, the row was busy."""
+    by statement_timeout (or lock_timeout) the request was not too big, the row was busy
+    (PLAN_BUSY, or `busy` when the caller words it itself)."""
     try:
         yield
     except sa.DBAPIError as error:
         if any(isinstance(cause, _LOCK_WAIT_ENDED) for cause in _chain(error)):
-            raise _busy(what) from error
+            raise (busy or _busy(what)) from error
         raise
 
 

@@ -314,3 +314,28 @@ class RateLimitWindow(Base):
     bucket: Mapped[str] = mapped_column(String(200))
     window_start: Mapped[dt.datetime] = mapped_column(Timestamp)
     hits: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotencyKey(Base):
+    """A write made under an idempotency key, with its outcome for retries (0009).
+
+    Inserted in the write's own transaction (idempotency/claims.py): it exists exactly when the
+    write committed. Kept until `expires_at` (at least 24 h), then swept.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        PrimaryKeyConstraint("principal_kind", "principal_id", "key"),
+        Index(None, "expires_at"),  # the sweep
+    )
+
+    principal_kind: Mapped[str] = mapped_column(String(16))
+    principal_id: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(255))
+    operation: Mapped[str] = mapped_column(String(64))
+    """The mutation (`Mutation.createHoks`)."""
+    request_hash: Mapped[str] = mapped_column(String(64))
+    """sha256 (hex) of the mutation and its arguments, the key itself left out."""
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp)

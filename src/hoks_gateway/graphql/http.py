@@ -28,6 +28,7 @@ from hoks_gateway.errors import (
     DatabaseReadOnly,
     DatabaseUnavailable,
     GatewayError,
+    IdempotencyKeyInFlight,
     NotFound,
     PlanBusy,
     QueryTimeout,
@@ -42,7 +43,14 @@ ALLOWED_METHODS = ("GET", "POST")
 # The codes a client should retry, with the seconds it should wait first.
 RETRY_AFTER = {
     error.code: error.retry_after_s
-    for error in (DatabaseUnavailable, DatabaseReadOnly, DatabaseFull, QueryTimeout, PlanBusy)
+    for error in (
+        DatabaseUnavailable,
+        DatabaseReadOnly,
+        DatabaseFull,
+        QueryTimeout,
+        PlanBusy,
+        IdempotencyKeyInFlight,
+    )
 }
 
 

@@ -25,6 +25,7 @@ from hoks_gateway.hoks import listing as hoks_listing
 from hoks_gateway.hoks import mutations as hoks_mutations
 from hoks_gateway.hoks.mutations import HoksPayload
 from hoks_gateway.hoks.types import Hoks, load_hoks
+from hoks_gateway.idempotency.extension import make_idempotent
 from hoks_gateway.learners import listing as learner_listing
 from hoks_gateway.learners import registry_mutations
 from hoks_gateway.learners.listing import LearnerConnection
@@ -122,6 +123,7 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     enforce_rules(Query, Mutation)
+    make_idempotent(Mutation)
     # The document caches sit around the limits, which must see every request (document_cache.py).
     extensions = [CachedParse, GatewayLimits, CachedValidation, AuditReads]
     return GatewaySchema(

@@ -16,13 +16,16 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.arguments import InputContext
 
+from hoks_gateway.audit.events import AuditEvent, Outcome
 from hoks_gateway.errors import BadUserInput, NotFound
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.hoks import graphql_parts
 from hoks_gateway.hoks.content import PARTS
 from hoks_gateway.hoks.document import HoksDocument
+from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.hoks.service import HoksWrites, Written
 from hoks_gateway.hoks.types import Hoks
+from hoks_gateway.idempotency.extension import audit_replay, pending_claim, replayed_operation
 
 HoksInput = PARTS.input(
     HoksDocument,
@@ -52,10 +55,26 @@ for _input in (HoksInput, HoksPatchInput):
 class HoksPayload:
     hoks: Hoks = strawberry.field(description="The HOKS.")
 
+    @classmethod
+    async def replayed(cls, info: Info, outcome: Mapping[str, Any], operation: str) -> HoksPayload:
+        """A retry's answer: the plan as the first write left it (its content of that revision)."""
+        record = HoksRecord.from_json(outcome["hoks"])
+        await audit_replay(info, [plan_replayed(record, operation)])
+        return cls(hoks=Hoks.from_record(record))
+
+
+def plan_replayed(record: HoksRecord, operation: str) -> AuditEvent:
+    """The audit event of a plan's record answered again to a retry of `operation`."""
+    return AuditEvent(
+        replayed_operation(operation), Outcome.SUCCESS, record.learner_oid, record.id, record.organisation_oid
+    )
+
 
 def _writes(info: Info) -> HoksWrites:
     context = info.context
-    return HoksWrites(context.db, context.authz, context.clock, context.today, context.request_id)
+    return HoksWrites(
+        context.db, context.authz, context.clock, context.today, context.request_id, pending_claim()
+    )
 
 
 def _payload(info: Info, written: Written) -> HoksPayload:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -47,6 +48,31 @@ class HoksRecord:
     def progress(self) -> PlanProgress:
         """The plan's progress as its current document gives it (kept with the row)."""
         return PlanProgress(self.progress_planned, tuple(self.progress_completes_on))
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> HoksRecord:
+        """The record from its JSON form (orjson's of the dataclass, as idempotency keys keep it)."""
+        return cls(
+            id=value["id"],
+            eid=uuid.UUID(value["eid"]),
+            study_right_oid=value["study_right_oid"],
+            learner_oid=value["learner_oid"],
+            organisation_oid=value["organisation_oid"],
+            first_approved_on=dt.date.fromisoformat(value["first_approved_on"]),
+            approved_at=_instant(value["approved_at"]),
+            updated_at=dt.datetime.fromisoformat(value["updated_at"]),
+            revision=value["revision"],
+            source=value["source"],
+            deleted_at=_instant(value["deleted_at"]),
+            progress_planned=value["progress_planned"],
+            progress_completes_on=[
+                None if day is None else dt.date.fromisoformat(day) for day in value["progress_completes_on"]
+            ],
+        )
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
 
 
 HOKS_COLUMNS = tuple(getattr(Hoks, f.name) for f in dataclasses.fields(HoksRecord))

@@ -25,6 +25,8 @@ Every accepted write is one transaction: the plan row, its revision (the whole d
 then stood, and the changed paths) and the audit event commit together or not at all. Updates
 lock the plan row first (SELECT ... FOR UPDATE), so concurrent writes to one plan never
 interleave and `expectedRevision` is compared with the revision that is really being replaced.
+Under an idempotency key the key is that transaction's first statement and its outcome (the
+plan's record) one of its last (idempotency/claims.py).
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ from hoks_gateway.hoks.document import (
 )
 from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.repository import HoksRecord
+from hoks_gateway.idempotency import claims
+from hoks_gateway.idempotency.claims import Claim
 from hoks_gateway.observability import prometheus
 
 Operation = Literal["CREATE", "UPDATE", "REPLACE", "DELETE", "RESTORE"]
@@ -247,6 +251,8 @@ class HoksWrites:
     clock: Clock
     today: dt.date
     request_id: str | None = None
+    claim: Claim | None = None
+    """The mutation's idempotency key: taken by the write's transaction, stored with its outcome."""
 
     # --- create -----------------------------------------------------------------------------
 
@@ -314,7 +320,9 @@ class HoksWrites:
                     existing = (await session.execute(_EXISTING_PLAN, {"oid": oid})).one()
                     raise _already_exists(deleted=existing.deleted)
                 prometheus.audit_rows_written(session.info, 1)  # the statement's `audit` part
-        return Written(HoksRecord(*row), document)
+                written = Written(HoksRecord(*row), document)
+                await self._finish(session, written)
+        return written
 
     # --- update, replace ------------------------------------------------------------------------
 
@@ -378,7 +386,7 @@ class HoksWrites:
         author = self._author()
         if author.principal.kind is not PrincipalKind.ADMIN:
             raise WrongAuthenticationType("Only an OPH admin can restore a deleted plan.")
-        async with self.db.write() as session:
+        async with self._transaction() as session:
             current = await self._lock(session, hoks_id, deleted=True)
             _check_revision(current.record, expected_revision)
             document = load_stored(current.document)
@@ -464,7 +472,13 @@ class HoksWrites:
             )
         ).one()
         prometheus.audit_rows_written(session.info, 1)  # the statement's `audit` part
-        return Written(HoksRecord(*row), None if operation == "DELETE" else document)
+        written = Written(HoksRecord(*row), None if operation == "DELETE" else document)
+        await self._finish(session, written)
+        return written
+
+    async def _finish(self, session: AsyncSession, written: Written) -> None:
+        """The outcome an idempotent retry gets: the plan's record as this write left it."""
+        await claims.finish(session, self.claim, {"hoks": written.record})
 
     @staticmethod
     def _columns(document: HoksDocument) -> dict[str, Any]:
@@ -507,8 +521,15 @@ class HoksWrites:
         as many refusals in flight as the pool has connections, each would wait for another's
         connection until the pool timeout (docs/operations.md, "Refused writes").
         """
-        async with self._refusals() as refusals, self.db.write() as session:
+        async with self._refusals() as refusals, self._transaction() as session:
             yield session, refusals
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction whose first statement takes the idempotency key, if any."""
+        async with self.db.write() as session:
+            await claims.begin(session, self.claim)
+            yield session
 
     @asynccontextmanager
     async def _failures_audited(self, target: AuditEvent) -> AsyncIterator[None]:

@@ -27,6 +27,8 @@ from hoks_gateway.db.tables import Hoks, Learner, Organisation, StudyRight
 from hoks_gateway.errors import BadUserInput
 from hoks_gateway.hoks.document import StudyRightKind, Violation
 from hoks_gateway.hoks.document.violations import from_validation_error
+from hoks_gateway.idempotency import claims
+from hoks_gateway.idempotency.claims import Claim
 
 
 class _Entry(BaseModel):
@@ -123,9 +125,11 @@ async def upsert_study_rights(
     *,
     request_id: str | None = None,
     operation: str = "upsertStudyRights",
+    claim: Claim | None = None,
 ) -> UpsertResult:
     now = dt.datetime.now(dt.UTC)
     async with db.write() as session:
+        await claims.begin(session, claim)
         known = await _check(session, entries)
         learners = {e.learner.oid: e.learner for e in entries}
         if learners:
@@ -177,8 +181,10 @@ async def upsert_study_rights(
             ],
             request_id=request_id,
         )
-    created = sum(1 for oid in rights if oid not in known)
-    return UpsertResult(created=created, updated=len(rights) - created, oids=list(rights))
+        created = sum(1 for oid in rights if oid not in known)
+        result = UpsertResult(created=created, updated=len(rights) - created, oids=list(rights))
+        await claims.finish(session, claim, {"upserted": result})
+    return result
 
 
 def _study_right_row(e: StudyRightEntry) -> dict[str, object]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import strawberry
 
 from hoks_gateway.graphql.context import Info
+from hoks_gateway.idempotency.extension import pending_claim
 from hoks_gateway.learners.registry import StudyRightEntry, parse_entries, upsert_study_rights
 from hoks_gateway.learners.types import StudyRight, StudyRightKind, load_study_right
 
@@ -57,6 +60,14 @@ class UpsertStudyRightsPayload:
     updated: int = strawberry.field(description="Study rights that were already registered.")
     oids: strawberry.Private[list[str]]
 
+    @classmethod
+    async def replayed(
+        cls, info: Info, outcome: Mapping[str, Any], operation: str
+    ) -> UpsertStudyRightsPayload:
+        """A retried sync's answer: its first counts; `studyRights` as they are registered now."""
+        upserted = outcome["upserted"]
+        return cls(created=upserted["created"], updated=upserted["updated"], oids=upserted["oids"])
+
     @strawberry.field(description="The study rights as now registered, in the order sent.")
     async def study_rights(self, info: Info) -> list[StudyRight]:
         found = await asyncio.gather(*(load_study_right(info, oid) for oid in self.oids))
@@ -73,7 +84,7 @@ async def upsert_study_rights_resolver(info: Info, input: list[StudyRightInput])
     entries: list[StudyRightEntry] = parse_entries([_as_json(item) for item in input])
     context = info.context
     result = await upsert_study_rights(
-        context.db, context.authz.principal, entries, request_id=context.request_id
+        context.db, context.authz.principal, entries, request_id=context.request_id, claim=pending_claim()
     )
     return UpsertStudyRightsPayload(created=result.created, updated=result.updated, oids=result.oids)
 

@@ -8,18 +8,14 @@ in contexts copied from the request's, so they all reach the same record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from graphql import (
-    FieldNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-)
+from graphql import OperationDefinitionNode, SelectionSetNode
 from graphql.execution.collect_fields import FragmentDetails
+
+from hoks_gateway.graphql.root_fields import root_field_nodes
 
 NONE = "none"
 SEVERAL = "several"
@@ -44,7 +40,7 @@ def operation(node: OperationDefinitionNode, fragments: Mapping[str, FragmentDet
     if record is None:
         return
     record.operation = node.operation.value
-    names = set(_root_fields(node.selection_set, fragments, set()))
+    names = {field.name.value for field in root_field_nodes(node.selection_set, _selections(fragments))}
     record.root_field = names.pop() if len(names) == 1 else SEVERAL if names else NONE
 
 
@@ -55,16 +51,9 @@ def errors(codes: Iterable[str | None]) -> None:
         record.codes.extend(code for code in codes if code)
 
 
-def _root_fields(
-    selections: SelectionSetNode, fragments: Mapping[str, FragmentDetails], seen: set[str]
-) -> Iterable[str]:
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode):
-            yield selection.name.value
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _root_fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-            seen.add(selection.name.value)
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                yield from _root_fields(fragment.definition.selection_set, fragments, seen)
+def _selections(fragments: Mapping[str, FragmentDetails]) -> Callable[[str], SelectionSetNode | None]:
+    def selection_set(name: str) -> SelectionSetNode | None:
+        details = fragments.get(name)
+        return None if details is None else details.definition.selection_set
+
+    return selection_set
