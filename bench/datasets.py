@@ -56,7 +56,8 @@ async def _seeded(url: str) -> bool:
         await conn.close()
 
 
-async def _recreate(server_url: str, name: str) -> None:
+async def recreate_database(server_url: str, name: str) -> None:
+    """An empty database `name` on the server, dropped first if it was there."""
     conn = await asyncpg.connect(with_database(server_url, "postgres"))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -81,7 +82,7 @@ async def ensure_seeded(
     if keep and await _seeded(url):
         await asyncio.to_thread(upgrade, url)
         return url
-    await _recreate(server_url, name)
+    await recreate_database(server_url, name)
     await asyncio.to_thread(upgrade, url)
     summary = await seed_database(
         url, SeedOptions(hoks=plans, providers_started=providers_started, seed=seed), progress=True

@@ -12,6 +12,7 @@ import time
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hoks_gateway import cache_control
 from hoks_gateway.auth.middleware import authenticate
 from hoks_gateway.db import metrics
 from hoks_gateway.graphql.http import refusal
@@ -45,11 +46,14 @@ class GatewayLayer:
             scope.setdefault("state", {})["request_id"] = rid
             tracing.tag_request(rid)
         status = 0
+        private = cache_control.applies(scope)
 
         async def tracking(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if private:
+                    message = cache_control.no_store(message)
             await send(message)
 
         try:

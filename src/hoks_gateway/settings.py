@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     token_ttl_s: int = Field(default=600, description="Lifetime of a service-account token.")
     demo_token_ttl_s: int = Field(default=12 * 3600, description="Lifetime of `hoks-gateway token` tokens.")
     token_leeway_s: int = Field(default=30, description="Clock skew tolerated on exp/nbf/iat.")
+    max_token_lifetime_s: int = Field(
+        default=3600,
+        description="Longest lifetime (`exp - iat`) of an identity provider's token; longer ones, "
+        "and ones without `iat`, are refused (401). The gateway's own tokens are not affected.",
+    )
     lockout_max_failures: int = Field(
         default=5, description="Consecutive wrong secrets after which a service account locks."
     )

@@ -54,6 +54,8 @@ def token_verifier(settings: Settings, clock: Clock, own: SigningKey | None) -> 
         tuple(settings.jwt_algorithms),
         settings.token_leeway_s,
         clock,
+        settings.max_token_lifetime_s,
+        None if own is None else own.kid,
     )
 
 

@@ -13,6 +13,7 @@ from hoks_gateway.auth.authenticator import Authenticator
 from hoks_gateway.auth.principal import Principal, PrincipalKind
 from hoks_gateway.auth.responses import headers_for
 from hoks_gateway.auth.tokens import TokenIssuer
+from hoks_gateway.body_limit import read_body
 from hoks_gateway.errors import AccountLocked, GatewayError, Unauthenticated
 from hoks_gateway.observability import requests
 
@@ -46,6 +47,12 @@ def _gateway_error(error: GatewayError) -> JSONResponse:
     return response
 
 
+def _too_large() -> _OAuthError:
+    return _OAuthError(
+        "invalid_request", f"The request body is larger than the limit of {_MAX_BODY} bytes.", 413
+    )
+
+
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     if not authorization:
         return None
@@ -66,9 +73,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 async def _credentials(request: Request) -> tuple[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
         raise _OAuthError("invalid_request", "Send application/x-www-form-urlencoded parameters.")
-    body = await request.body()
-    if len(body) > _MAX_BODY:
-        raise _OAuthError("invalid_request", "The request body is too large.")
+    body = await read_body(request, _MAX_BODY, _too_large)
     form = dict(parse_qsl(body.decode("utf-8", errors="replace")))
     if form.get("grant_type") != "client_credentials":
         raise _OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.")

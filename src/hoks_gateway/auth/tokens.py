@@ -85,6 +85,10 @@ class TokenVerifier:
     algorithms: Collection[str]
     leeway_s: int
     clock: Clock
+    max_lifetime_s: int
+    """The longest `exp - iat` of a token the gateway did not sign itself."""
+    own_kid: str | None = None
+    """The kid of the gateway's own signing key, if it has one."""
     _seen: Lru[str, _Verified] = field(default_factory=lambda: Lru(MAX_VERIFIED_TOKENS))
 
     async def verify(self, token: str) -> VerifiedToken:
@@ -102,19 +106,30 @@ class TokenVerifier:
 
     async def _verify(self, token: str) -> tuple[VerifiedToken, float]:
         try:
+            keys = await self.keys.key_set()
             try:
-                decoded = jwt.decode(token, await self.keys.key_set(), algorithms=list(self.algorithms))
+                decoded = jwt.decode(token, keys, algorithms=list(self.algorithms))
             except InvalidKeyIdError:
-                decoded = jwt.decode(
-                    token, await self.keys.key_set(refresh=True), algorithms=list(self.algorithms)
-                )
+                keys = await self.keys.key_set(refresh=True)
+                decoded = jwt.decode(token, keys, algorithms=list(self.algorithms))
             self._registry().validate(decoded.claims)
+            verified = _verified(decoded.claims)
         except ExpiredTokenError:
             raise InvalidToken("The token has expired.") from None
-        except (JoseError, ValueError, TypeError):
+        except (JoseError, ValueError, TypeError, OverflowError, OSError):
             # The cause stays server-side: telling a forger which check failed only helps them.
             raise InvalidToken("The token is invalid.") from None
-        return _verified(decoded.claims), float(decoded.claims["exp"])
+        if not self._own(keys, decoded.header):
+            # Signed, so its issuer may learn why: the lifetime is the identity provider's setting.
+            _check_lifetime(decoded.claims, self.max_lifetime_s)
+        return verified, float(decoded.claims["exp"])
+
+    def _own(self, keys: KeySet, header: dict[str, Any]) -> bool:
+        """Signed with the gateway's own key (service-account and `hoks-gateway token` tokens)?
+        The key is found as joserfc found it to verify the signature: by kid."""
+        if self.own_kid is None:
+            return False
+        return keys.get_by_kid(header.get("kid"), {"alg": header["alg"]}).kid == self.own_kid
 
     def _registry(self) -> JWTClaimsRegistry:
         return JWTClaimsRegistry(
@@ -128,15 +143,33 @@ class TokenVerifier:
         )
 
 
+def _check_lifetime(claims: dict[str, Any], max_lifetime_s: int) -> None:
+    """An identity provider's token must say when it was issued and live at most max_lifetime_s
+    (HOKS_MAX_TOKEN_LIFETIME_S): a leaked long-lived token would otherwise stay good for ever."""
+    issued, expires = claims.get("iat"), claims["exp"]
+    if issued is None:
+        raise InvalidToken("The token does not say when it was issued (iat); it is required.")
+    lifetime = expires - issued
+    if lifetime > max_lifetime_s:
+        raise InvalidToken(
+            f"The token lives {lifetime:.0f} s (exp - iat); this gateway accepts at most {max_lifetime_s} s."
+        )
+
+
 def _verified(claims: dict[str, Any]) -> VerifiedToken:
-    kind = PrincipalKind(claims["kind"])
-    raw = claims.get("privileges") or {}
-    if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
+    kind, subject, raw = claims["kind"], claims["sub"], claims.get("privileges") or {}
+    # The claims registry lets a list of allowed kinds through, and any string as `sub`; a NUL in
+    # a text would only be refused by the database, by the audit insert after the request ran.
+    well_formed = isinstance(raw, dict) and all(_text(oid) and isinstance(v, list) for oid, v in raw.items())
+    if not isinstance(kind, str) or not _text(subject) or not well_formed:
         raise InvalidToken("The token is invalid.")
-    try:
-        privileges = parse_privileges(raw) if kind in ORGANISATION_KINDS else {}
-    except ValueError:
-        raise InvalidToken("The token is invalid.") from None
+    principal_kind = PrincipalKind(kind)
+    # An unknown privilege is a ValueError, answered as an invalid token by the caller.
+    privileges = parse_privileges(raw) if principal_kind in ORGANISATION_KINDS else {}
     iat = claims.get("iat")
     issued_at = dt.datetime.fromtimestamp(iat, dt.UTC) if isinstance(iat, int | float) else None
-    return VerifiedToken(Principal(kind, str(claims["sub"]), privileges), issued_at)
+    return VerifiedToken(Principal(principal_kind, subject, privileges), issued_at)
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and "\x00" not in value

@@ -16,12 +16,13 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from hoks_gateway.auth.responses import headers_for
+from hoks_gateway.body_limit import declared_over, limited
 from hoks_gateway.db import metrics
 from hoks_gateway.errors import (
     DatabaseFull,
@@ -228,7 +229,7 @@ class GraphQLHTTP:
             await refusal(error, request)(scope, receive, send)
             return
         try:
-            await self.view(scope, self._limited(receive), send)
+            await self.view(scope, limited(receive, self.max_body_bytes, self._too_large), send)
         except RequestTooLarge as too_large:  # pragma: no cover - the view answers it itself
             await refusal(too_large, request)(scope, receive, send)
 
@@ -246,25 +247,9 @@ class GraphQLHTTP:
                 f"POST a JSON body with Content-Type: {JSON} (got {content_type or 'none'}). "
                 "Form and plain-text bodies are refused: browsers send them cross-site (CSRF)."
             )
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared_over(request.headers, self.max_body_bytes):
             return self._too_large()
         return None
 
     def _too_large(self) -> RequestTooLarge:
         return RequestTooLarge(f"The request body is larger than the limit of {self.max_body_bytes} bytes.")
-
-    def _limited(self, receive: Receive) -> Receive:
-        """Counts the body as it arrives: a chunked upload cannot slip past the declared size."""
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes:
-                    raise self._too_large()
-            return message
-
-        return limited
