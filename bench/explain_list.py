@@ -20,6 +20,7 @@ from bench.datasets import DEFAULT_SERVER, ensure_seeded
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.explain import explain, nodes
+from hoks_gateway.graphql.cursors import Cursors, CursorSeal
 from hoks_gateway.learners.search import LearnerOrder, LearnerSearch
 
 STAFF_OID = "1.2.246.562.24.92634157188"
@@ -48,8 +49,9 @@ async def run(plans: int, legacy: bool, repeat: int) -> None:
         principal = Principal(PrincipalKind.STAFF, STAFF_OID, {oppilaitos: frozenset({Privilege.READ})})
         scope = Scope(principal, {Privilege.READ: frozenset({oppilaitos})})
         kind = Computed if legacy else LearnerSearch
+        cursors = Cursors(CursorSeal.of_this_process(), principal.kind)
         for order in LearnerOrder:
-            query = kind(scope, oppilaitos, (), order).page_query(50, None)
+            query = kind(scope, oppilaitos, (), order).page_query(50, None, cursors)
             timings = []
             for _ in range(repeat):
                 plan = await explain(conn, query, analyze=True)

@@ -22,8 +22,10 @@ from hoks_gateway.auth.config import gateway_signing_key, lockout_policy, token_
 from hoks_gateway.auth.service_accounts import ServiceAccounts
 from hoks_gateway.auth.token_endpoint import token_endpoint
 from hoks_gateway.authz.pseudonyms import pseudonymiser_for
+from hoks_gateway.authz.secret import server_secret
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphiql import assets as graphiql_assets
+from hoks_gateway.graphql.cursors import CursorSeal
 from hoks_gateway.graphql.http import GraphQLHTTP
 from hoks_gateway.graphql.limits import Limits
 from hoks_gateway.graphql.schema import schema
@@ -126,7 +128,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     app.state.limits = Limits.from_settings(settings)
     app.state.clock = clock
     app.state.token_issuer = token_issuer(settings, clock, signing_key)
-    app.state.pseudonymiser = pseudonymiser_for(settings)
+    secret = server_secret(settings)
+    app.state.pseudonymiser = pseudonymiser_for(secret)
+    app.state.cursor_seal = CursorSeal.for_secret(secret)
     return app
 
 

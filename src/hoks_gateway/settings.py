@@ -114,8 +114,10 @@ class Settings(BaseSettings):
     )
     pseudonym_secret: SecretStr | None = Field(
         default=None,
-        description="HMAC key of the learner pseudonyms analysts see. Unset: demo mode keeps one "
-        "under data_dir; otherwise analysts are refused.",
+        description="The server secret: analysts' pseudonyms and the key sealing list cursors are "
+        "derived from it (give every worker and replica the same one). Unset: demo mode keeps one "
+        "under data_dir; otherwise analysts are refused and each process seals cursors with a key of "
+        "its own, which other processes refuse.",
     )
 
     # Abuse limits (issue 7): generous defaults that real frontends never reach.

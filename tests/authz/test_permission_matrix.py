@@ -7,6 +7,8 @@ and from one visibility oracle, so a new field cannot ship without deciding who 
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -256,3 +258,66 @@ async def test_matrix(
     else:
         assert error_codes(body) == [want], body
         assert (response.status_code == 401) == (want == "UNAUTHENTICATED")
+
+
+# --- cursors: a list's cursors are good for the kind of caller they were issued to -----------
+
+LIST_CURSORS: dict[str, str] = {
+    # One ordering for every kind (analysts may not order by name).
+    "Query.learners": "query($a: String) { result: learners(orderBy: STARTED_DESC, first: 1, after: $a) "
+    "{ edges { cursor } } }",
+    "Query.hokses": "query($a: String) { result: hokses(first: 1, after: $a) { edges { cursor } } }",
+}
+LISTERS = sorted(RULES["Query.learners"].kinds)
+
+
+async def _first_cursor(
+    client: httpx.AsyncClient, settings: Settings, world: World, kind: PrincipalKind, field: str
+) -> str:
+    token = mint(settings, world.principal(kind), clock=system_clock)
+    body = (await post_graphql(client, LIST_CURSORS[field], {"a": None}, token=token)).json()
+    assert "errors" not in body, body
+    cursor: str = body["data"]["result"]["edges"][0]["cursor"]
+    return cursor
+
+
+@pytest.mark.parametrize("presenter", LISTERS, ids=lambda k: k.value.lower())
+@pytest.mark.parametrize("issuer", LISTERS, ids=lambda k: k.value.lower())
+@pytest.mark.parametrize("field", sorted(LIST_CURSORS))
+async def test_a_cursor_is_refused_to_another_kind_of_caller(
+    field: str,
+    issuer: PrincipalKind,
+    presenter: PrincipalKind,
+    world: World,
+    gateway_client: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    assert RULES[field].kinds == RULES["Query.learners"].kinds
+    client, settings = gateway_client
+    cursor = await _first_cursor(client, settings, world, issuer, field)
+    token = mint(settings, world.principal(presenter), clock=system_clock)
+    body = (await post_graphql(client, LIST_CURSORS[field], {"a": cursor}, token=token)).json()
+    if presenter is issuer:
+        assert "errors" not in body, body
+    else:
+        assert error_codes(body) == ["BAD_USER_INPUT"], body
+        assert "another kind of caller" in body["errors"][0]["message"]
+        assert body["data"] is None
+
+
+@pytest.mark.parametrize("kind", LISTERS, ids=lambda k: k.value.lower())
+@pytest.mark.parametrize("field", sorted(LIST_CURSORS))
+async def test_a_cursor_the_server_did_not_issue_is_refused(
+    field: str, kind: PrincipalKind, world: World, gateway_client: tuple[httpx.AsyncClient, Settings]
+) -> None:
+    """Cursors as a client could write them (base64 of JSON, as they once were) or an altered one."""
+    client, settings = gateway_client
+    issued = await _first_cursor(client, settings, world, kind, field)
+    made_up = [
+        base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+        for payload in (["STARTED_DESC", ["2024-08-01", world.own.learner]], ["ID_ASC", [0]])
+    ]
+    altered = issued[:-3] + ("AAA" if not issued.endswith("AAA") else "BBB")
+    token = mint(settings, world.principal(kind), clock=system_clock)
+    for cursor in (*made_up, altered, "2"):
+        body = (await post_graphql(client, LIST_CURSORS[field], {"a": cursor}, token=token)).json()
+        assert error_codes(body) == ["BAD_USER_INPUT"], (cursor, body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +36,14 @@ async def asking(database_url: str, data_dir: Path) -> AsyncIterator[Ask]:
             return await graphql(client, query, variables, headers=bearer(data_dir, principal))
 
         yield ask
+
+
+def cursor_content(cursor: str) -> bytes:
+    """What a client can read out of a cursor: its base64 decoded (cursors were base64 of JSON)."""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        return cursor.encode()
 
 
 def codes(body: dict[str, Any]) -> list[str]:

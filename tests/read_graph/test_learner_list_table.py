@@ -13,11 +13,13 @@ from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.explain import explain, nodes
 from hoks_gateway.db.sessions import Database
+from hoks_gateway.graphql.cursors import Cursors, CursorSeal
 from hoks_gateway.learners.search import LearnerOrder, LearnerSearch
 from hoks_gateway.seed.run import SeedOptions, seed_database
 from tests.learner_list import assert_consistent
 
 STAFF = "1.2.246.562.24.92634157188"
+CURSORS = CursorSeal.of_this_process()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +72,13 @@ async def pages(db: Database, search: LearnerSearch, count: int) -> list[tuple[s
     seen: list[tuple[str, tuple[object, ...]]] = []
     after = None
     keyset = search.keyset()
+    cursors = Cursors(CURSORS, search.scope.kind)
     for _ in range(count):
-        rows = await search.page(db.reads, 50, after)
+        rows = await search.page(db.reads, 50, after, cursors)
         seen += [(r.learner.oid, r.key) for r in rows[:50]]
         if len(rows) <= 50:
             break
-        after = keyset.encode(rows[49].key)
+        after = keyset.encode(rows[49].key, cursors)
     return seen
 
 
@@ -120,9 +123,11 @@ async def test_a_first_page_is_an_index_range_scan(seeded: Seeded) -> None:
         assert raw is not None
         for order, index in indexes.items():
             search = LearnerSearch(scope, seeded.oppilaitos, (), order)
-            second = search.keyset().encode((await search.page(seeded.db.reads, 50, None))[49].key)
+            cursors = Cursors(CURSORS, scope.kind)
+            first = await search.page(seeded.db.reads, 50, None, cursors)
+            second = search.keyset().encode(first[49].key, cursors)
             for after in (None, second):
-                plan = await explain(raw, search.page_query(50, after))
+                plan = await explain(raw, search.page_query(50, after, cursors))
                 found = nodes(plan["Plan"])
                 assert not [n for n in found if n["Node Type"] in ("Sort", "Incremental Sort", "Seq Scan")], (
                     order,

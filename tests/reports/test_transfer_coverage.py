@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from hoks_gateway.db.sessions import Database
 from tests.factories import Factory
-from tests.read_graph.helpers import ADMIN, ANALYST, Ask, codes, staff
+from tests.read_graph.helpers import ADMIN, ANALYST, Ask, codes, cursor_content, staff
 
 D = dt.date
 HELSINKI_2018 = dt.datetime(2018, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2)))
@@ -151,7 +151,7 @@ async def test_coverage_report_counts_and_lists_the_missing(db: Database, factor
     )
     assert report["missingCount"] == len(missing)
     assert report["coverage"] == pytest.approx(len(covered) / len(required))
-    listed, after = [], None
+    listed, after, cursors = [], None, []
     while True:
         page = (await ask(ADMIN, COVERAGE, org=toimija, after=after))["data"]["transferCoverage"]["missing"]
         assert page["totalCount"] == len(missing)
@@ -160,6 +160,7 @@ async def test_coverage_report_counts_and_lists_the_missing(db: Database, factor
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
+        cursors.append(after)
     assert listed == missing
 
     analysed = await ask(ANALYST, COVERAGE, org=oppilaitos)
@@ -167,5 +168,10 @@ async def test_coverage_report_counts_and_lists_the_missing(db: Database, factor
         n["learner"]["oid"].startswith("pseudonym:")
         for n in analysed["data"]["transferCoverage"]["missing"]["nodes"]
     )
+    # An analyst's cursors hold no study right OID; an admin's are not an analyst's to use.
+    cursor = analysed["data"]["transferCoverage"]["missing"]["pageInfo"]["endCursor"]
+    assert cursor is not None and not any(oid.encode() in cursor_content(cursor) for oid in rights.values())
+    assert codes(await ask(ANALYST, COVERAGE, org=oppilaitos, after=cursor)) == []
+    assert codes(await ask(ANALYST, COVERAGE, org=oppilaitos, after=cursors[0])) == ["BAD_USER_INPUT"]
     assert codes(await ask(ADMIN, COVERAGE, org="1.2.246.562.10.99999999990")) == ["NOT_FOUND"]
     assert codes(await ask(staff(toimija), COVERAGE, org=toimija)) == ["WRONG_AUTHENTICATION_TYPE"]

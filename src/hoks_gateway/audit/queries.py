@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 LazyPrincipalKind = Annotated["PrincipalKind", strawberry.lazy("hoks_gateway.auth.types")]
 
 # Newest first; ids grow with time, and (target, id) / (principal, id) indexes serve the filters.
-_NEWEST_FIRST = Keyset("AUDIT_ID_DESC", (AuditEventRow.id,), (int,), descending=True)
+_NEWEST_FIRST = Keyset("audit.ID_DESC", (AuditEventRow.id,), (int,), descending=True)
 _OPH_KINDS = frozenset({Kind.ADMIN.value, Kind.ANALYST.value})
 
 
@@ -115,7 +115,7 @@ async def _newest_first(
     limit = page_size(first)
     # Plain rows, not ORM objects: the read session's rollback would expire those.
     query = select(*AuditEventRow.__table__.c).where(*conditions)
-    condition = _NEWEST_FIRST.after(after)
+    condition = _NEWEST_FIRST.after(after, info.context.cursors)
     if condition is not None:
         query = query.where(condition)
     async with info.context.db.read() as session:
@@ -127,7 +127,14 @@ async def _newest_first(
             return int(total or 0)
 
     return connection(
-        rows, limit, after=after, key=lambda r: (r.id,), keyset=_NEWEST_FIRST, node=node, count=count
+        rows,
+        limit,
+        after=after,
+        key=lambda r: (r.id,),
+        keyset=_NEWEST_FIRST,
+        cursors=info.context.cursors,
+        node=node,
+        count=count,
     )
 
 

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
-
-from hoks_gateway.settings import Settings
 
 PREFIX = "pseudonym:"
 
@@ -27,19 +22,6 @@ class Pseudonymiser:
         return PREFIX + digest[:32]
 
 
-def _demo_secret(path: Path) -> bytes:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(32))
-    return path.read_text().strip().encode()
-
-
-def pseudonymiser_for(settings: Settings) -> Pseudonymiser | None:
-    """From HOKS_PSEUDONYM_SECRET; in demo mode a secret kept under the data dir; else None."""
-    if settings.pseudonym_secret is not None:
-        return Pseudonymiser(settings.pseudonym_secret.get_secret_value().encode())
-    if settings.demo:
-        return Pseudonymiser(_demo_secret(settings.demo_pseudonym_secret_path))
-    return None
+def pseudonymiser_for(secret: bytes | None) -> Pseudonymiser | None:
+    """Analysts' pseudonyms under the server secret (authz/secret.py); None without one."""
+    return None if secret is None else Pseudonymiser(secret)

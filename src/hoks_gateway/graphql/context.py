@@ -15,6 +15,7 @@ from hoks_gateway.audit.events import AuditTrail
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.sessions import Database
+from hoks_gateway.graphql.cursors import Cursors, CursorSeal
 from hoks_gateway.graphql.loaders import audited, many_loader, one_loader
 from hoks_gateway.hoks import history as hoks_history
 from hoks_gateway.hoks import repository as hoks_repo
@@ -108,10 +109,15 @@ class Context:
     audit: AuditTrail = field(default_factory=AuditTrail)
     compiled_execution: bool = False
     """Run queries through graphql/compiled (the app turns it on unless configured off)."""
+    cursor_seal: CursorSeal = field(default_factory=CursorSeal.of_this_process)
+    """The server's cursor key (the app's, derived from the server secret)."""
     loaders: Loaders = field(init=False)
+    cursors: Cursors = field(init=False)
+    """Cursors as this caller's kind may issue and read them."""
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.authz, self.audit)
+        self.cursors = Cursors(self.cursor_seal, self.authz.kind)
 
     @property
     def today(self) -> dt.date:

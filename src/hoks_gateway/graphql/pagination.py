@@ -3,16 +3,14 @@
 A cursor is the sort key of the row it points at plus a unique tiebreak, so the next page is
 "rows after this key" (`WHERE (key, oid) > (…)`), answered from an index however deep the page,
 and a row inserted or deleted elsewhere never shifts a page by one (offsets would skip or repeat
-rows). Cursors are opaque to clients (base64 of JSON) and name their ordering, so a cursor
-from one ordering is refused by another.
+rows). Cursors are sealed by the server (graphql/cursors.py) for the caller's principal kind and
+the keyset's name, which names the list and its ordering: a cursor from one list or ordering is
+refused by another, and none can be forged.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -22,6 +20,7 @@ from sqlalchemy import ColumnElement, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
 from hoks_gateway.errors import BadUserInput
+from hoks_gateway.graphql.cursors import Cursors
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -90,6 +89,7 @@ class Keyset:
     """An ordering by some columns (all in one direction), the last one unique."""
 
     name: str
+    """The list and its ordering (e.g. `hokses.UPDATED_ASC`): a cursor is good for this name only."""
     columns: tuple[Column, ...]
     parsers: tuple[Callable[[Any], Any], ...]
     """How each key value comes back from a cursor's JSON (e.g. dt.date.fromisoformat)."""
@@ -98,28 +98,25 @@ class Keyset:
     def order_by(self) -> list[Any]:
         return [c.desc() if self.descending else c.asc() for c in self.columns]
 
-    def after(self, cursor: str | None) -> ColumnElement[bool] | None:
+    def after(self, cursor: str | None, cursors: Cursors) -> ColumnElement[bool] | None:
         """The rows after `cursor`: one row-value comparison, which a composite index serves."""
         if cursor is None:
             return None
-        values = self.decode(cursor)
+        values = self.decode(cursor, cursors)
         key, bound = tuple_(*self.columns), tuple_(*values)
         return key < bound if self.descending else key > bound
 
-    def encode(self, values: Sequence[Any]) -> str:
-        payload = json.dumps([self.name, [_json_value(v) for v in values]], separators=(",", ":"))
-        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    def encode(self, values: Sequence[Any], cursors: Cursors) -> str:
+        return cursors.issue(self.name, [_json_value(v) for v in values])
 
-    def decode(self, cursor: str) -> list[Any]:
+    def decode(self, cursor: str, cursors: Cursors) -> list[Any]:
+        values = cursors.read(self.name, cursor)
         try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            name, values = json.loads(raw)
-            if name != self.name or len(values) != len(self.parsers):
-                raise ValueError(name)
             return [parse(v) for parse, v in zip(self.parsers, values, strict=True)]
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, TypeError):
+            # Sealed by this server for this name, so only a change of the key's form gets here.
             raise BadUserInput(
-                "`after` is not a cursor of this list and ordering: pass an `endCursor` it returned."
+                "`after` is a cursor of an earlier form of this list: start again from the first page."
             ) from None
 
 
@@ -130,11 +127,12 @@ def connection(
     after: str | None,
     key: Callable[[RowT], Sequence[Any]],
     keyset: Keyset,
+    cursors: Cursors,
     node: Callable[[RowT], NodeT],
     count: Count,
 ) -> Connection[NodeT]:
     """The connection of a page fetched with LIMIT limit + 1 (the extra row says a next page exists)."""
-    edges = [Edge(cursor=keyset.encode(key(row)), node=node(row)) for row in rows[:limit]]
+    edges = [Edge(cursor=keyset.encode(key(row), cursors), node=node(row)) for row in rows[:limit]]
     return Connection(
         page_info=page_info(edges, has_next=len(rows) > limit, after=after), count=count, edges=edges
     )

@@ -56,6 +56,7 @@ class GraphQLView(GraphQL[Context, None]):
             clock=state.clock,
             request_id=request_id(request),
             compiled_execution=state.settings.compiled_execution,
+            cursor_seal=state.cursor_seal,
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -71,15 +71,16 @@ class HoksFilter:
 
 def _keyset(order: HoksOrder) -> Keyset:
     descending = order.value.endswith("_DESC")
+    name = f"hokses.{order.value}"
     if order.value.startswith("UPDATED"):
         return Keyset(
-            order.value, (HoksTable.updated_at, HoksTable.id), (dt.datetime.fromisoformat, int), descending
+            name, (HoksTable.updated_at, HoksTable.id), (dt.datetime.fromisoformat, int), descending
         )
     if order.value.startswith("FIRST_APPROVED"):
         return Keyset(
-            order.value, (HoksTable.first_approved_on, HoksTable.id), (dt.date.fromisoformat, int), descending
+            name, (HoksTable.first_approved_on, HoksTable.id), (dt.date.fromisoformat, int), descending
         )
-    return Keyset(order.value, (HoksTable.id,), (int,), descending)
+    return Keyset(name, (HoksTable.id,), (int,), descending)
 
 
 def _sort_values(record: HoksRecord, order: HoksOrder) -> tuple[Any, ...]:
@@ -133,7 +134,7 @@ async def hokses(
     keyset = _keyset(order_by)
     conditions = _conditions(scope, f)
     query: Select[Any] = select(*HOKS_COLUMNS).where(*conditions)
-    condition = keyset.after(after)
+    condition = keyset.after(after, context.cursors)
     if condition is not None:
         query = query.where(condition)
     async with context.db.read() as session:
@@ -154,6 +155,7 @@ async def hokses(
         after=after,
         key=lambda r: _sort_values(r, order_by),
         keyset=keyset,
+        cursors=context.cursors,
         node=Hoks.from_record,
         count=count,
     )

@@ -23,9 +23,10 @@ from strawberry.scalars import JSON
 
 from hoks_gateway.auth.principal import PrincipalKind
 from hoks_gateway.auth.types import PrincipalKind as GraphQLPrincipalKind
-from hoks_gateway.errors import BadUserInput
+from hoks_gateway.db.tables import HoksRevision as HoksRevisionRow
 from hoks_gateway.graphql.context import FINLAND, Info
-from hoks_gateway.graphql.pagination import Connection, Edge, page_info, page_size
+from hoks_gateway.graphql.cursors import Cursors
+from hoks_gateway.graphql.pagination import Connection, Edge, Keyset, page_info, page_size
 from hoks_gateway.hoks.content import ehoks_export
 from hoks_gateway.hoks.enums import HoksOperation, HoksSource
 from hoks_gateway.hoks.history import RevisionRecord, parse_date, parse_instant
@@ -33,6 +34,9 @@ from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.organisations.types import Organisation, load_organisation
 
 NEW_LEGISLATION_FROM = dt.date(2018, 1, 1)
+# A plan's revisions are read whole and paged in memory: the keyset names the list and its
+# cursors' form only.
+_BY_NUMBER = Keyset("revisions.NUMBER_ASC", (HoksRevisionRow.number,), (int,))
 # Staff OIDs identify people; a learner reading their plan's history sees which organisation
 # changed it, as in their data-access log, not which employee.
 _SEES_AUTHOR_IDS = frozenset({PrincipalKind.STAFF, PrincipalKind.SERVICE, PrincipalKind.ADMIN})
@@ -168,17 +172,23 @@ def approvals(revisions: Sequence[RevisionRecord], study_right_started_on: dt.da
 
 
 def revision_page(
-    plan: HoksRecord, revisions: Sequence[RevisionRecord], first: int | None, after: str | None
+    plan: HoksRecord,
+    revisions: Sequence[RevisionRecord],
+    first: int | None,
+    after: str | None,
+    cursors: Cursors,
 ) -> Connection[HoksRevision]:
-    """Oldest first; a revision's cursor is its number."""
+    """Oldest first; a revision's cursor holds its number."""
     limit = page_size(first)
     start = 0
     if after is not None:
-        if not after.isdigit():
-            raise BadUserInput("`after` is not a cursor of this list: pass an `endCursor` it returned.")
-        start = next((i for i, r in enumerate(revisions) if r.number > int(after)), len(revisions))
+        [number] = _BY_NUMBER.decode(after, cursors)
+        start = next((i for i, r in enumerate(revisions) if r.number > number), len(revisions))
     page = revisions[start : start + limit]
-    edges = [Edge(cursor=str(r.number), node=HoksRevision.from_record(plan, r)) for r in page]
+    edges = [
+        Edge(cursor=_BY_NUMBER.encode((r.number,), cursors), node=HoksRevision.from_record(plan, r))
+        for r in page
+    ]
     total = len(revisions)
 
     async def count() -> int:

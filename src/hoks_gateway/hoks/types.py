@@ -156,7 +156,7 @@ class Hoks(Node):
     async def revisions(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[HoksRevision]:
-        return revision_page(self.record, await self._revisions(info), first, after)
+        return revision_page(self.record, await self._revisions(info), first, after, info.context.cursors)
 
     @strawberry.field(
         description="One version of the plan by its number (`revision` is the current number); null "

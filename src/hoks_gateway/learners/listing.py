@@ -86,7 +86,7 @@ async def learners(
     limit = page_size(first)
     query = LearnerSearch(scope, organisation, terms(search), order)
     reads = context.db.reads
-    rows = await query.page(reads, limit, after)
+    rows = await query.page(reads, limit, after, context.cursors)
     shown = rows[:limit]
     study_rights = await learners_repo.listed_study_rights(
         reads, [r.learner.oid for r in shown], scope, query.listed_study_right()
@@ -108,7 +108,7 @@ async def learners(
             loaders.study_rights_of_learner.prime(oid, study_rights.get(oid, []))
         edges.append(
             LearnerEdge(
-                cursor=keyset.encode(row.key),
+                cursor=keyset.encode(row.key, context.cursors),
                 node=Learner.from_record(row.learner, scope),
                 study_rights=[StudyRight.from_record(r) for r in study_rights.get(oid, [])],
             )

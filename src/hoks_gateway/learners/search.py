@@ -30,6 +30,7 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import LISTED_EVERYWHERE, Hoks, Learner, LearnerList, StudyRight
 from hoks_gateway.errors import BadUserInput
+from hoks_gateway.graphql.cursors import Cursors
 from hoks_gateway.graphql.pagination import Keyset
 from hoks_gateway.learners.repository import LearnerRecord
 from hoks_gateway.organisations.access import at_or_below
@@ -175,7 +176,7 @@ class LearnerSearch:
             .join(Learner, Learner.oid == LearnerList.learner_oid)
             .where(LearnerList.listed_in == listed_in)
         )
-        return query, Keyset(self.order.value, key, parsers, self.order.descending)
+        return query, Keyset(self._keyset_name, key, parsers, self.order.descending)
 
     def _page_query(self) -> tuple[Select[Any], Keyset]:
         listed_in = self.listed_in
@@ -185,7 +186,7 @@ class LearnerSearch:
         if self.order.by_name:
             # Straight from the learners index on (surname, first_names, oid): no sort, any depth.
             keyset = Keyset(
-                self.order.value,
+                self._keyset_name,
                 (Learner.surname, Learner.first_names, Learner.oid),
                 (str, str, str),
                 self.order.descending,
@@ -193,26 +194,31 @@ class LearnerSearch:
             return select(*columns).where(self.listed()), keyset
         inner = select(*columns, self._sort_key().label("sort_key")).where(self.listed()).subquery()
         keyset = Keyset(
-            self.order.value,
+            self._keyset_name,
             (inner.c.sort_key, inner.c.oid),
             (dt.date.fromisoformat, str),
             self.order.descending,
         )
         return select(inner), keyset
 
+    @property
+    def _keyset_name(self) -> str:
+        # Both ways of reading a page order by the same key: their cursors are interchangeable.
+        return f"learners.{self.order.value}"
+
     def keyset(self) -> Keyset:
         return self._page_query()[1]
 
-    def page_query(self, limit: int, after: str | None) -> Select[Any]:
+    def page_query(self, limit: int, after: str | None, cursors: Cursors) -> Select[Any]:
         """The rows of one page and the first of the next (to tell whether there is one)."""
         query, keyset = self._page_query()
-        condition = keyset.after(after)
+        condition = keyset.after(after, cursors)
         if condition is not None:
             query = query.where(condition)
         return query.order_by(*keyset.order_by()).limit(limit + 1)
 
-    async def page(self, reads: Reads, limit: int, after: str | None) -> list[LearnerRow]:
-        rows = await reads.fetch_built(self.page_query(limit, after))
+    async def page(self, reads: Reads, limit: int, after: str | None, cursors: Cursors) -> list[LearnerRow]:
+        rows = await reads.fetch_built(self.page_query(limit, after, cursors))
         found = []
         for row in rows:
             record = LearnerRecord(row["oid"], row["first_names"], row["calling_name"], row["surname"])

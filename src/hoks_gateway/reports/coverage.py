@@ -17,7 +17,7 @@ from hoks_gateway.organisations.access import at_or_below, require_readable
 from hoks_gateway.organisations.types import Organisation, load_organisation
 from hoks_gateway.reports.obligation import transfer_required
 
-_BY_OID = Keyset("STUDY_RIGHT_OID", (StudyRight.oid,), (str,))
+_BY_OID = Keyset("coverage.missing.STUDY_RIGHT_OID", (StudyRight.oid,), (str,))
 
 
 def _has_plan() -> ColumnElement[bool]:
@@ -56,10 +56,10 @@ class CoverageReport:
         limit = page_size(first)
         conditions = self._missing()
         query = select(*STUDY_RIGHT_COLUMNS).where(*conditions)
-        condition = _BY_OID.after(after)
+        context = info.context
+        condition = _BY_OID.after(after, context.cursors)
         if condition is not None:
             query = query.where(condition)
-        context = info.context
         async with context.db.read() as session:
             rows = await session.execute(query.order_by(*_BY_OID.order_by()).limit(limit + 1))
             records = [StudyRightRecord(**row._asdict()) for row in rows]
@@ -75,6 +75,7 @@ class CoverageReport:
             after=after,
             key=lambda r: (r.oid,),
             keyset=_BY_OID,
+            cursors=context.cursors,
             node=StudyRightType.from_record,
             count=count,
         )
