@@ -34,6 +34,7 @@ from hoks_gateway.graphql.view import GraphQLView
 from hoks_gateway.idempotency import claims
 from hoks_gateway.observability import tracing
 from hoks_gateway.observability.prometheus import Sampler
+from hoks_gateway.organisations.cache import OrganisationCache
 from hoks_gateway.pipeline import GatewayLayer
 from hoks_gateway.ratelimit.limiter import RateLimiter
 from hoks_gateway.settings import Settings
@@ -131,6 +132,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     secret = server_secret(settings)
     app.state.pseudonymiser = pseudonymiser_for(secret)
     app.state.cursor_seal = CursorSeal.for_secret(secret)
+    app.state.organisations = OrganisationCache(settings.organisation_cache_s)
     return app
 
 

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     )
     jwks_url: str | None = Field(default=None, description="The identity provider's JWKS document.")
     jwks_cache_s: int = Field(default=300, description="How long a fetched JWKS is trusted.")
+    organisation_cache_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long each worker keeps an organisation it has read (public data that "
+        "rarely changes); 0 reads it every time.",
+    )
     jwt_public_key_path: Path | None = Field(
         default=None, description="A PEM public key that bearer tokens may be signed with."
     )

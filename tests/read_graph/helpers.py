@@ -29,8 +29,13 @@ def learner(oid: str) -> Principal:
 
 @asynccontextmanager
 async def asking(database_url: str, data_dir: Path) -> AsyncIterator[Ask]:
-    """`ask(principal, query, **variables)` -> the response body (with extensions.metrics)."""
-    async with gateway(database_url, data_dir=data_dir, demo=True, debug_metrics=True) as client:
+    """`ask(principal, query, **variables)` -> the response body (with extensions.metrics).
+
+    Organisations are read every time, so that statement counts do not depend on what earlier
+    requests left in the organisation cache (tests/read_graph/test_organisation_cache.py)."""
+    async with gateway(
+        database_url, data_dir=data_dir, demo=True, debug_metrics=True, organisation_cache_s=0
+    ) as client:
 
         async def ask(principal: Principal, query: str, **variables: Any) -> dict[str, Any]:
             return await graphql(client, query, variables, headers=bearer(data_dir, principal))

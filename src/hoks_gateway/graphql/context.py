@@ -25,6 +25,7 @@ from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.learners import repository as learners_repo
 from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
 from hoks_gateway.organisations import repository as organisations_repo
+from hoks_gateway.organisations.cache import OrganisationCache
 from hoks_gateway.organisations.repository import OrganisationRecord
 
 FINLAND = ZoneInfo("Europe/Helsinki")
@@ -37,10 +38,13 @@ class Loaders:
     returns goes into the request's audit trail.
     """
 
-    def __init__(self, db: Database, scope: Scope, trail: AuditTrail) -> None:
+    def __init__(
+        self, db: Database, scope: Scope, trail: AuditTrail, organisations: OrganisationCache | None
+    ) -> None:
         self._db = db
         self._scope = scope
         self._trail = trail
+        self._organisations = organisations
 
     def _learners(self, record: LearnerRecord) -> None:
         self._trail.learner(record.oid)
@@ -53,7 +57,8 @@ class Loaders:
 
     @cached_property
     def organisation(self) -> DataLoader[str, OrganisationRecord | None]:
-        return one_loader(self._db, organisations_repo.by_oid)
+        cache = self._organisations
+        return one_loader(self._db, organisations_repo.by_oid if cache is None else cache.by_oid)
 
     @cached_property
     def organisation_children(self) -> DataLoader[str, list[OrganisationRecord]]:
@@ -111,12 +116,14 @@ class Context:
     """Run queries through graphql/compiled (the app turns it on unless configured off)."""
     cursor_seal: CursorSeal = field(default_factory=CursorSeal.of_this_process)
     """The server's cursor key (the app's, derived from the server secret)."""
+    organisations: OrganisationCache | None = None
+    """The process's organisations (organisations/cache.py); None: read each time."""
     loaders: Loaders = field(init=False)
     cursors: Cursors = field(init=False)
     """Cursors as this caller's kind may issue and read them."""
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.db, self.authz, self.audit)
+        self.loaders = Loaders(self.db, self.authz, self.audit, self.organisations)
         self.cursors = Cursors(self.cursor_seal, self.authz.kind)
 
     @property

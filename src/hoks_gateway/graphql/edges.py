@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 LOADED = "hoks_gateway.loaded"
 """The metadata key under which a strawberry field carries its Loaded."""
 
+NOT_KEPT: Any = object()
+"""What a Loaded's `peek` answers when the value is not at hand without loading it."""
+
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
@@ -30,10 +33,17 @@ class Loaded:
     """The loader key of a source object; None: nothing to load, `then` gets None."""
     then: Callable[[Any, Any, Context], Any]
     """(source, loaded value or None, context) -> the field's value."""
+    peek: Callable[[Context, Any], Any] | None = None
+    """(context, key) -> the value when it is at hand without loading (a process-wide cache),
+    else NOT_KEPT."""
 
     async def resolve(self, source: Any, context: Context) -> Any:
         key = self.key(source)
-        value = None if key is None else await self.loader(context).load(key)
+        if key is None:
+            return self.then(source, None, context)
+        value = NOT_KEPT if self.peek is None else self.peek(context, key)
+        if value is NOT_KEPT:
+            value = await self.loader(context).load(key)
         return self.then(source, value, context)
 
 

@@ -57,6 +57,7 @@ class GraphQLView(GraphQL[Context, None]):
             request_id=request_id(request),
             compiled_execution=state.settings.compiled_execution,
             cursor_seal=state.cursor_seal,
+            organisations=state.organisations,
         )
 
     def encode_json(self, data: object) -> bytes:

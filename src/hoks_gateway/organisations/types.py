@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.field import StrawberryField
 
-from hoks_gateway.graphql.context import Info
-from hoks_gateway.graphql.edges import Loaded, edge
+from hoks_gateway.graphql.context import Context, Info
+from hoks_gateway.graphql.edges import NOT_KEPT, Loaded, edge
 from hoks_gateway.graphql.relay import Node
 from hoks_gateway.organisations.repository import OrganisationRecord
 
@@ -23,6 +23,11 @@ class OrganisationType(Enum):
     )
     OPPILAITOS = strawberry.enum_value("OPPILAITOS", description="Oppilaitos: educational institution.")
     TOIMIPISTE = strawberry.enum_value("TOIMIPISTE", description="Toimipiste: an institution's unit or site.")
+
+
+def _kept(context: Context, oid: str) -> OrganisationRecord | Any | None:
+    cache = context.organisations
+    return NOT_KEPT if cache is None else cache.peek(oid, NOT_KEPT)
 
 
 @strawberry.type(description="Nimi: a name in Finnish, Swedish and English (any may be missing).")
@@ -57,6 +62,7 @@ class Organisation(Node):
             lambda context: context.loaders.organisation,
             lambda organisation: organisation.parent_oid,
             lambda _, record, context: organisation_from(record),
+            _kept,
         ),
         returns=Annotated["Organisation", strawberry.lazy("hoks_gateway.organisations.types")] | None,
         description="Yläorganisaatio: the organisation this one belongs to (null at the root).",
@@ -84,6 +90,7 @@ def organisation_edge(oid: Callable[[Any], str | None], description: str) -> Str
             lambda context: context.loaders.organisation,
             oid,
             lambda _, record, context: organisation_from(record),
+            _kept,
         ),
         returns=Organisation | None,
         description=description,

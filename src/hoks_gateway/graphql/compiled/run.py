@@ -24,6 +24,7 @@ from hoks_gateway.graphql.compiled.plan import (
     Strategy,
     object_plan,
 )
+from hoks_gateway.graphql.edges import NOT_KEPT
 
 
 @dataclass(slots=True, eq=False)
@@ -104,8 +105,9 @@ class Run:
                         loaded = field.loaded
                         assert loaded is not None
                         key = loaded.key(source)
-                        if key is None:
-                            value = loaded.then(source, None, context)
+                        kept = NOT_KEPT if key is None or loaded.peek is None else loaded.peek(context, key)
+                        if key is None or kept is not NOT_KEPT:
+                            value = loaded.then(source, None if key is None else kept, context)
                             self._complete(field, field.completion, value, data, field.key, position)
                         else:
                             loader = loaded.loader(context)
