@@ -114,6 +114,8 @@ async def test_metrics_sum_both_workers_on_their_own_port(
         "HOKS_RATE_LIMIT_TOKEN_REQUESTS": "5",
         "HOKS_RATE_LIMIT_WINDOW_S": "3600",
         "HOKS_LOG_LEVEL": "warning",
+        # Every organisation query reaches the database, so that the read counts below add up.
+        "HOKS_ORGANISATION_CACHE_S": "0",
     }
     client, public, samples = await asyncio.to_thread(
         _serve_and_scrape, tmp_path / "gateway.log", environment, world, metrics_port

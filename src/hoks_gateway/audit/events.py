@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.auth.principal import Principal
+from hoks_gateway.db.appends import append
+from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import AuditEvent as AuditEventRow
 from hoks_gateway.observability import prometheus
 
@@ -37,15 +40,10 @@ class AuditEvent:
     can see which organisation's users read their data."""
 
 
-async def record(
-    session: AsyncSession,
-    principal: Principal | None,
-    events: Iterable[AuditEvent],
-    *,
-    request_id: str | None = None,
-) -> None:
-    """Insert the events in one statement within the session's transaction."""
-    rows = [
+def _rows(
+    principal: Principal | None, events: Iterable[AuditEvent], request_id: str | None
+) -> list[dict[str, Any]]:
+    return [
         {
             "request_id": request_id,
             "principal_kind": principal.kind.value if principal else "ANONYMOUS",
@@ -58,9 +56,29 @@ async def record(
         }
         for event in events
     ]
+
+
+async def record(
+    session: AsyncSession,
+    principal: Principal | None,
+    events: Iterable[AuditEvent],
+    *,
+    request_id: str | None = None,
+) -> None:
+    """Insert the events in one statement within the session's transaction."""
+    rows = _rows(principal, events, request_id)
     if rows:
         await session.execute(insert(AuditEventRow), rows)
         prometheus.audit_rows_written(session.info, len(rows))
+
+
+async def record_reads(
+    db: Database, principal: Principal | None, events: Iterable[AuditEvent], *, request_id: str | None
+) -> None:
+    """Insert a read's events in one statement of their own (no transaction needed around it)."""
+    rows = _rows(principal, events, request_id)
+    await append(db.reads, cast(Table, AuditEventRow.__table__), rows)
+    prometheus.audit_rows_appended(len(rows))
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from strawberry.extensions import SchemaExtension
 
-from hoks_gateway.audit.events import record
+from hoks_gateway.audit.events import record_reads
 
 
 class AuditReads(SchemaExtension):
@@ -22,5 +22,4 @@ class AuditReads(SchemaExtension):
         if not events:
             return
         # One INSERT of every event: atomic by itself, so it needs no transaction around it.
-        async with context.db.statement() as session:
-            await record(session, context.authz.principal, events, request_id=context.request_id)
+        await record_reads(context.db, context.authz.principal, events, request_id=context.request_id)

@@ -98,6 +98,19 @@ class ReadServer:
         metrics.count_statement(time.perf_counter() - started)
         return rows
 
+    async def execute(self, sql: str, arguments: list[Any]) -> None:
+        """One statement in autocommit (an append of audit rows, db/appends.py)."""
+        pool = self._pool or await self._open()
+        started = time.perf_counter()
+        async with pool.acquire() as connection:
+            try:
+                await connection.execute(sql, *arguments)
+            except TimeoutError:
+                connection.terminate()
+                await pool.expire_connections()
+                raise
+        metrics.count_statement(time.perf_counter() - started)
+
     def use(self) -> PoolUse:
         pool = self._pool
         size = 0 if pool is None else pool.get_size()

@@ -142,6 +142,12 @@ def audit_rows_written(session_info: MutableMapping[str, Any], rows: int) -> Non
     session_info[_AUDIT_PENDING] = session_info.get(_AUDIT_PENDING, 0) + rows
 
 
+def audit_rows_appended(rows: int) -> None:
+    """`rows` audit events were inserted by a statement of their own (committed with it)."""
+    if rows:
+        AUDIT_ROWS.inc(rows)
+
+
 def committed(session_info: MutableMapping[str, Any]) -> None:
     """The session's transaction committed: its audit events count."""
     rows = session_info.pop(_AUDIT_PENDING, 0)
