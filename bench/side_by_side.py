@@ -9,7 +9,9 @@ and PostGraphile on the same database, one process each, and drives four views w
 subjects on both (an organisation by OID, a learner with every study right and whole plan, the
 plan detail of `bench.views.PLAN_DETAIL`, a 50-row staff list page of `bench.views.STAFF_LIST`)
 with `wrk -t1 -c10`, alternating the sides view by view for --rounds rounds, so both see the same
-machine noise. The figure that counts is gateway / PostGraphile of the median requests/s.
+machine noise. The figure that counts is gateway / PostGraphile of the median requests/s. Each
+side's server CPU milliseconds per request (its process tree's user + system time over the
+measurement, /proc) is printed too: a figure that moves far less with the machine's other load.
 
 Before the timed rounds a second gateway with HOKS_DEBUG_METRICS=1 answers a few requests of each
 view, for the SQL statements per request (the timed gateway runs without the metrics). A run in
@@ -41,7 +43,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import cpu_profile, postgraphile, wrk
+from bench import cpu, cpu_profile, postgraphile, wrk
 from bench.datasets import DEFAULT_SERVER, ensure_seeded
 from bench.gateway import gateway, mint_token
 from bench.server import Served, free_port, serving, uvicorn_command
@@ -67,6 +69,7 @@ GATEWAY_DOCUMENTS = {
 PEER, GATEWAY, FLOOR = "PostGraphile 5.1.5", "gateway", "floor"
 FLOOR_APPS = {"detail": "bench.floor:create_app", "learner": "bench.baseline_asyncpg:create_app"}
 SQL_PROBE_REQUESTS = 20
+WARMUP_S = 2
 
 
 async def pick_subjects(url: str, seed: int) -> dict[str, list[str]]:
@@ -137,6 +140,10 @@ class Side:
     figures: dict[str, list[wrk.Figures]] = field(default_factory=dict)
     connections: dict[str, list[int]] = field(default_factory=dict)
     """Per view and round: connections opened on the database during the measurement."""
+    pids: dict[str, int] = field(default_factory=dict)
+    """The server process of each view (its descendants count too), for CPU per request."""
+    cpu_ms: dict[str, list[float]] = field(default_factory=dict)
+    """Per view and round: the server's CPU milliseconds per request answered."""
 
     def median(self, view: str, attribute: str) -> float:
         return float(statistics.median(getattr(f, attribute) for f in self.figures[view]))
@@ -198,7 +205,7 @@ def floors(database_url: str, python_path: Path | None, work: Path, views: list[
     env = {"BENCH_DATABASE_URL": database_url, "BENCH_AUDIT": "1"}
     if python_path is not None:
         env["PYTHONPATH"] = str(python_path)
-    urls = {}
+    urls, pids = {}, {}
     with ExitStack() as stack_of_servers:
         for view in (v for v in views if v in FLOOR_APPS):
             port = free_port()
@@ -207,7 +214,8 @@ def floors(database_url: str, python_path: Path | None, work: Path, views: list[
                 serving(command, port, env, log=work / f"floor-{view}.log", cwd=REPO)
             )
             urls[view] = f"{served.base}/graphql"
-        yield Side(FLOOR, urls, {})
+            pids[view] = served.pid
+        yield Side(FLOOR, urls, {}, pids=pids)
 
 
 def uptime() -> str:
@@ -240,12 +248,17 @@ def _ratio(side: Side, peer: Side, view: str) -> str:
     return f"**{median:.3f}×**{spread}"
 
 
+def _cpu(side: Side, view: str) -> str:
+    return f"{statistics.median(side.cpu_ms[view]):.2f}" if side.cpu_ms.get(view) else "—"
+
+
 def table(sides: list[Side], views: list[str], sql: dict[str, float]) -> list[str]:
     peer, gw = sides[0], sides[1]
     floor = sides[2] if len(sides) > 2 else None
     head = f"| view | {PEER}: req/s · p50 · p99 ms | gateway: req/s · p50 · p99 ms | gateway / {PEER} |"
+    head += " server CPU ms / request: peer · gateway |"
     head += " SQL / request (gateway) | connections opened / 1k requests: peer · gateway |"
-    rule = "|---|---|---|---|---|---|"
+    rule = "|---|---|---|---|---|---|---|"
     if floor is not None:
         head += " Python floor: req/s · p50 · p99 ms | floor / peer |"
         rule += "---|---|"
@@ -254,6 +267,7 @@ def table(sides: list[Side], views: list[str], sql: dict[str, float]) -> list[st
         invalid = " INVALID" if any(s.bad(view) for s in sides) else ""
         row = f"| {TITLES[view]} | {_cell(peer, view)} | {_cell(gw, view)} |"
         row += f" {_ratio(gw, peer, view)}{invalid} |"
+        row += f" {_cpu(peer, view)} · {_cpu(gw, view)} |"
         row += f" {sql[view]:.1f} |" if view in sql else " — |"
         row += f" {peer.connections_per_1k(view):.1f} · {gw.connections_per_1k(view):.1f} |"
         if floor is not None:
@@ -336,17 +350,20 @@ def measure_rounds(
             # ABBA: the side that goes first changes every round.
             order = [s for s in sides if view in s.urls]
             for side in order if round_number % 2 == 0 else reversed(order):
+                url, bodies = side.urls[view], side.bodies[view]
+                wrk.measure(url, bodies, token=side.token, seconds=WARMUP_S, warmup_s=0)
                 before = counter.read()
-                figures = wrk.measure(
-                    side.urls[view], side.bodies[view], token=side.token, seconds=args.seconds
-                )
+                cpu_before = cpu.tree_cpu_s(side.pids[view])
+                figures = wrk.measure(url, bodies, token=side.token, seconds=args.seconds, warmup_s=0)
+                cpu_ms = 1000 * (cpu.tree_cpu_s(side.pids[view]) - cpu_before) / max(figures.requests, 1)
                 side.figures.setdefault(view, []).append(figures)
+                side.cpu_ms.setdefault(view, []).append(cpu_ms)
                 opened = counter.read() - before
                 side.connections.setdefault(view, []).append(opened)
                 print(
                     f"round {round_number + 1} {view:8} {side.name:20} {figures.rps:9,.1f} req/s "
                     f"p50 {figures.p50_ms:7.1f} ms  p99 {figures.p99_ms:7.1f} ms  bad {figures.bad}  "
-                    f"connections opened {opened}",
+                    f"CPU {cpu_ms:6.2f} ms/request  connections opened {opened}",
                     flush=True,
                 )
 
@@ -381,9 +398,18 @@ def run(args: argparse.Namespace) -> str:
         peer = servers.enter_context(postgraphile.postgraphile(cache, url, work / "postgraphile.log"))
         sides = [
             Side(
-                PEER, dict.fromkeys(views, f"{peer.base}/graphql"), write_bodies(work, PEER, subjects, views)
+                PEER,
+                dict.fromkeys(views, f"{peer.base}/graphql"),
+                write_bodies(work, PEER, subjects, views),
+                pids=dict.fromkeys(views, peer.pid),
             ),
-            Side(GATEWAY, dict.fromkeys(views, f"{served.base}/graphql"), gw_bodies, token),
+            Side(
+                GATEWAY,
+                dict.fromkeys(views, f"{served.base}/graphql"),
+                gw_bodies,
+                token,
+                pids=dict.fromkeys(views, served.pid),
+            ),
         ]
         if args.floor:
             floor = servers.enter_context(
