@@ -2,9 +2,10 @@
 
 Most of a plan is value objects: parts of the stored document whose fields are attributes or
 plain functions of the part, nested a few levels deep. For such a selection (every field an
-attribute, a synchronous resolver, `__typename`, or an object or list of objects whose selection
-is pure too) the plan is turned into the source of one function that builds the response dict
-in a single pass: no loop over fields, no dispatch on strategies, scalars coerced inline.
+attribute, a synchronous resolver, `__typename`, an edge whose value a process-wide cache holds
+(organisations), or an object or list of objects whose selection is pure too) the plan is turned
+into the source of one function that builds the response dict in a single pass: no loop over
+fields, no dispatch on strategies, scalars coerced inline.
 
 The function is optimistic. Anything unusual (a null where the type says non-null, a value the
 scalar refuses, a resolver that raises, a value that is not a list where a list is due) raises,
@@ -29,6 +30,7 @@ from hoks_gateway.graphql.compiled.plan import (
     Strategy,
     object_plan,
 )
+from hoks_gateway.graphql.edges import NOT_KEPT, Loaded
 
 Projector = Callable[[Any, Any], dict[str, Any]]
 """(source, run) -> the object's response dict; raises when the exact path must decide."""
@@ -107,6 +109,8 @@ class _Writer:
                 call = self._name("call", field.call)
                 info = f"run.info({self._name('field', field)})" if field.wants_info else "None"
                 lines.append(f"{pad}{value} = {call}({source}, {info})")
+            elif field.strategy is Strategy.LOADED and field.loaded is not None and field.loaded.peek:
+                lines += self._kept(field.loaded, source, value, depth)
             else:
                 return None
             completed = self._value(field, field.completion, value, depth)
@@ -115,6 +119,24 @@ class _Writer:
             lines += completed
             lines.append(f"{pad}{out}[{key}] = c{depth}")
         return lines
+
+    def _kept(self, loaded: Loaded, source: str, value: str, depth: int) -> list[str]:
+        """An edge whose value is at hand (a process-wide cache): taken without its loader; when
+        it is not kept, the exact path loads it."""
+        pad, inner = "    " * depth, "    " * (depth + 1)
+        key, then, peek = (
+            self._name(n, f) for n, f in (("key", loaded.key), ("then", loaded.then), ("peek", loaded.peek))
+        )
+        self.names["NOT_KEPT"] = NOT_KEPT
+        k = f"k{depth}"
+        return [
+            f"{pad}{k} = {key}({source})",
+            f"{pad}if {k} is None: {value} = {then}({source}, None, run.context)",
+            f"{pad}else:",
+            f"{inner}{value} = {peek}(run.context, {k})",
+            f"{inner}if {value} is NOT_KEPT: raise Unusual",
+            f"{inner}{value} = {then}({source}, {value}, run.context)",
+        ]
 
     def _value(self, field: FieldPlan, completion: Completion, value: str, depth: int) -> list[str] | None:
         """Lines that leave `value` completed as `completion` in c{depth}."""
