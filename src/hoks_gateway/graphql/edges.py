@@ -36,6 +36,9 @@ class Loaded:
     peek: Callable[[Context, Any], Any] | None = None
     """(context, key) -> the value when it is at hand without loading (a process-wide cache),
     else NOT_KEPT."""
+    seldom_loads: bool = False
+    """The key is None for nearly every source (e.g. only a plan read `asOf` a moment loads):
+    compiled projection takes the field inline and falls back to the exact path when it loads."""
 
     async def resolve(self, source: Any, context: Context) -> Any:
         key = self.key(source)

@@ -133,6 +133,7 @@ class Hoks(Node):
             lambda context: context.loaders.hoks_document,
             lambda plan: None if plan.as_of_revision is None else plan.document_key,
             lambda plan, document, context: plan.progress_on(document, context.today),
+            seldom_loads=True,
         ),
         returns=HoksProgress | None,
         description="Edistyminen: how many competences to acquire are planned, scheduled and completed "

@@ -27,6 +27,7 @@ from hoks_gateway.graphql.compiled.plan import (
     FieldPlan,
     ObjectPlan,
     Operation,
+    Staged,
     Strategy,
     object_plan,
 )
@@ -68,6 +69,21 @@ def projector(operation: Operation, variables: VariableValues, plan: ObjectPlan)
     return made
 
 
+def stager(operation: Operation, variables: VariableValues, plan: ObjectPlan) -> Staged | None:
+    """An impure plan's pure part as one function and the plan of the rest, made once; None when
+    no field of it is pure."""
+    if plan.staged is not None or plan.unstaged:
+        return plan.staged
+    writer = _Writer(operation, variables)
+    rest: list[FieldPlan] = []
+    made = writer.function(plan, rest)
+    if made is None or len(rest) == len(plan.fields):
+        plan.unstaged = True
+        return None
+    plan.staged = Staged(made, ObjectPlan(plan.type, rest, plan.keys))
+    return plan.staged
+
+
 class _Writer:
     def __init__(self, operation: Operation, variables: VariableValues) -> None:
         self.operation = operation
@@ -80,8 +96,10 @@ class _Writer:
         self.names[name] = value
         return name
 
-    def function(self, plan: ObjectPlan) -> Projector | None:
-        body = self._object(plan, "source", "out", 1)
+    def function(self, plan: ObjectPlan, rest: list[FieldPlan] | None = None) -> Projector | None:
+        """The plan's projector; with `rest`, a stage: the fields it cannot project are appended
+        to `rest` and left as None in the dict (every key is there, in the selection's order)."""
+        body = self._object(plan, "source", "out", 1, rest)
         if body is None:
             return None
         source = "def project(source, run):\n" + "\n".join(body) + "\n    return out\n"
@@ -90,39 +108,54 @@ class _Writer:
         made: Projector = namespace["project"]
         return made
 
-    def _object(self, plan: ObjectPlan, source: str, out: str, depth: int) -> list[str] | None:
+    def _object(
+        self, plan: ObjectPlan, source: str, out: str, depth: int, rest: list[FieldPlan] | None = None
+    ) -> list[str] | None:
         pad = "    " * depth
-        lines = [f"{pad}{out} = {{}}"]
+        lines = [f"{pad}{out} = {{}}" if rest is None else f"{pad}{out} = dict.fromkeys({plan.keys!r})"]
         if plan.type.is_type_of is not None:
             # strawberry's is_type_of is an isinstance check; it reads no resolve info.
             check = self._name("is_type_of", plan.type.is_type_of)
             lines.append(f"{pad}if not {check}({source}, None): raise Unusual")
         for field in plan.fields:
-            key = repr(field.key)
-            if field.strategy is Strategy.TYPENAME:
-                lines.append(f"{pad}{out}[{key}] = {plan.type.name!r}")
-                continue
-            value = f"v{depth}"
-            if field.strategy is Strategy.ATTRIBUTE:
-                lines.append(f"{pad}{value} = {source}.{field.python_name}")
-            elif field.strategy is Strategy.DIRECT:
-                call = self._name("call", field.call)
-                info = f"run.info({self._name('field', field)})" if field.wants_info else "None"
-                lines.append(f"{pad}{value} = {call}({source}, {info})")
-            elif field.strategy is Strategy.LOADED and field.loaded is not None and field.loaded.peek:
-                lines += self._kept(field.loaded, source, value, depth)
+            written = self._field(plan, field, source, out, depth)
+            if written is not None:
+                lines += written
+            elif rest is not None:
+                rest.append(field)
             else:
                 return None
-            completed = self._value(field, field.completion, value, depth)
-            if completed is None:
-                return None
-            lines += completed
-            lines.append(f"{pad}{out}[{key}] = c{depth}")
         return lines
 
+    def _field(
+        self, plan: ObjectPlan, field: FieldPlan, source: str, out: str, depth: int
+    ) -> list[str] | None:
+        pad = "    " * depth
+        key = repr(field.key)
+        if field.strategy is Strategy.TYPENAME:
+            return [f"{pad}{out}[{key}] = {plan.type.name!r}"]
+        value = f"v{depth}"
+        loaded = field.loaded
+        if field.strategy is Strategy.ATTRIBUTE:
+            lines = [f"{pad}{value} = {source}.{field.python_name}"]
+        elif field.strategy is Strategy.DIRECT:
+            call = self._name("call", field.call)
+            info = f"run.info({self._name('field', field)})" if field.wants_info else "None"
+            lines = [f"{pad}{value} = {call}({source}, {info})"]
+        elif (
+            field.strategy is Strategy.LOADED and loaded is not None and (loaded.peek or loaded.seldom_loads)
+        ):
+            lines = self._kept(loaded, source, value, depth)
+        else:
+            return None
+        completed = self._value(field, field.completion, value, depth)
+        if completed is None:
+            return None
+        return [*lines, *completed, f"{pad}{out}[{key}] = c{depth}"]
+
     def _kept(self, loaded: Loaded, source: str, value: str, depth: int) -> list[str]:
-        """An edge whose value is at hand (a process-wide cache): taken without its loader; when
-        it is not kept, the exact path loads it."""
+        """An edge whose value is at hand (no key, or a process-wide cache holds it): taken without
+        its loader; when it would need loading, the exact path loads it."""
         pad, inner = "    " * depth, "    " * (depth + 1)
         key, then, peek = (
             self._name(n, f) for n, f in (("key", loaded.key), ("then", loaded.then), ("peek", loaded.peek))
@@ -133,7 +166,7 @@ class _Writer:
             f"{pad}{k} = {key}({source})",
             f"{pad}if {k} is None: {value} = {then}({source}, None, run.context)",
             f"{pad}else:",
-            f"{inner}{value} = {peek}(run.context, {k})",
+            f"{inner}{value} = {peek}(run.context, {k})" if loaded.peek else f"{inner}{value} = NOT_KEPT",
             f"{inner}if {value} is NOT_KEPT: raise Unusual",
             f"{inner}{value} = {then}({source}, {value}, run.context)",
         ]

@@ -104,6 +104,19 @@ class ObjectPlan:
     """The selection as one function, when it is pure (graphql/compiled/codegen.py)."""
     impure: bool = False
     """Known to have no projector: some field needs a loader or strawberry's resolver."""
+    staged: Staged | None = None
+    """An impure selection's pure part as one function, and the rest (graphql/compiled/codegen.py)."""
+    unstaged: bool = False
+    """Known to have no pure part worth a function."""
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """An impure selection split in two: `stage(source, run)` makes the object's response dict with
+    every key, the pure fields filled in; `rest` holds the fields left for the level loop."""
+
+    stage: Callable[[Any, Any], dict[str, Any]]
+    rest: ObjectPlan
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, inspect, is_iterable
 from strawberry.types.field import StrawberryField
 
-from hoks_gateway.graphql.compiled.codegen import projector
+from hoks_gateway.graphql.compiled.codegen import projector, stager
 from hoks_gateway.graphql.compiled.plan import (
     Completion,
     FieldPlan,
@@ -237,13 +237,24 @@ class Run:
         if plan is None:
             plan = object_plan(self.operation, self.executor.variable_values, runtime, field.details)
             field.children[runtime.name] = plan
-        project = projector(self.operation, self.executor.variable_values, plan)
+        variables = self.executor.variable_values
+        project = projector(self.operation, variables, plan)
         if project is not None:
             try:
                 container[slot] = project(value, self)
                 return
             except Exception:  # noqa: S110 - anything unusual: the exact completion below decides
                 pass
+        elif (staged := stager(self.operation, variables, plan)) is not None:
+            try:
+                data = staged.stage(value, self)
+            except Exception:  # anything unusual: the exact completion below decides
+                data = None
+            if data is not None:
+                child = Position(data, position, container, slot, completion.nullable, path)
+                container[slot] = data
+                self.next.append((staged.rest, value, child))
+                return
         child = Position(dict.fromkeys(plan.keys), position, container, slot, completion.nullable, path)
         container[slot] = child.data
         self.next.append((plan, value, child))
