@@ -21,6 +21,7 @@ from typing import Any
 from graphql import GraphQLBoolean, GraphQLID, GraphQLInt, GraphQLObjectType, GraphQLString
 from graphql.execution.values import VariableValues
 from graphql.pyutils import Undefined
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from hoks_gateway.graphql.compiled.plan import (
     Completion,
@@ -114,9 +115,17 @@ class _Writer:
         pad = "    " * depth
         lines = [f"{pad}{out} = {{}}" if rest is None else f"{pad}{out} = dict.fromkeys({plan.keys!r})"]
         if plan.type.is_type_of is not None:
-            # strawberry's is_type_of is an isinstance check; it reads no resolve info.
+            # strawberry's is_type_of is an isinstance check through the ABC machinery (it reads no
+            # resolve info); an instance of exactly the type's own class, not cast to another type
+            # with strawberry.cast, passes it without the call.
             check = self._name("is_type_of", plan.type.is_type_of)
-            lines.append(f"{pad}if not {check}({source}, None): raise Unusual")
+            definition = plan.type.extensions.get("strawberry-definition")
+            origin = self._name("origin", getattr(definition, "origin", None))
+            cast = repr(TYPE_CAST_ATTRIBUTE)
+            lines.append(
+                f"{pad}if not ({source}.__class__ is {origin} and not hasattr({source}, {cast}))"
+                f" and not {check}({source}, None): raise Unusual"
+            )
         for field in plan.fields:
             written = self._field(plan, field, source, out, depth)
             if written is not None:
