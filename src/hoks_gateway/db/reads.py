@@ -30,8 +30,12 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from hoks_gateway.db import metrics
 from hoks_gateway.db.metrics import PoolUse, ServerUse
 from hoks_gateway.db.urls import driver_connect_arguments
+from hoks_gateway.lru import Lru
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+MAX_BUILT_SHAPES = 512
+"""Compiled forms kept of statements built per request (searches, pages: a few shapes each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,7 @@ class Reads:
         arguments = driver_connect_arguments(url, connect_timeout_s, command_timeout_s, statement_timeout_ms)
         self.primary = ReadServer("primary", url, size, arguments)
         self._statements: dict[Hashable, ReadStatement] = {}
+        self._built: Lru[Hashable, SQLCompiler] = Lru(MAX_BUILT_SHAPES)
 
     async def fetch(
         self, key: Hashable, build: Callable[[], ClauseElement], **values: Any
@@ -168,10 +173,19 @@ class Reads:
         return await self._run(statement.sql, statement.arguments(values))
 
     async def fetch_built(self, statement: ClauseElement) -> list[asyncpg.Record]:
-        """The rows of a statement built for this request alone (its values in it), compiled
-        now: for statements whose shape depends on the request (searches, keyset pages)."""
-        compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
-        expanded = compiled.construct_expanded_state()
+        """The rows of a statement built for this request (its values in it): for statements
+        whose shape depends on the request (searches, keyset pages). Its compiled form is kept
+        by SQLAlchemy's cache key, which leaves the values out, as SQLAlchemy's engine does."""
+        key = statement._generate_cache_key()
+        if key is None:  # a construct SQLAlchemy cannot key: compiled every time
+            expanded = cast(SQLCompiler, statement.compile(dialect=_DIALECT)).construct_expanded_state()
+        else:
+            compiled = self._built.get(key.key)
+            if compiled is None:
+                compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT, cache_key=key))
+                self._built.put(key.key, compiled)
+            values = compiled.construct_params(extracted_parameters=key.bindparams, escape_names=False)
+            expanded = compiled.construct_expanded_state(values, escape_names=False)
         names = expanded.positiontup or ()
         return await self._run(expanded.statement, [expanded.parameters[name] for name in names])
 
