@@ -66,9 +66,12 @@ def facts_for(document: dict[str, Any]) -> StudyRightFacts:
 def in_content(value: Any, key: str = "") -> Any:
     """`value` as eHOKS would hold it: strings trimmed, instants as instants; and without the
     module-ids the server gives parts, as eHOKS's own tests compare a POST body with what GET
-    returns (docs/reference/ehoks-backend.md §1.8)."""
+    returns (docs/reference/ehoks-backend.md §1.8), nor the empty lists GET adds (an empty list,
+    or an object of nothing else, holds no content; tests/transfers/test_get_shape.py checks
+    that they are there)."""
     if isinstance(value, dict):
-        return {k: in_content(v, k) for k, v in value.items() if k != "module-id"}
+        kept = {k: in_content(v, k) for k, v in value.items() if k != "module-id"}
+        return {k: v for k, v in kept.items() if v != [] and v != {}}
     if isinstance(value, list):
         return [in_content(v) for v in value]
     if isinstance(value, str) and key in TIMESTAMP_KEYS:

@@ -12,6 +12,7 @@ from tests.cli.test_configuration_errors import run_cli
 from tests.corpus import corpus_dir
 from tests.factories import Factory
 from tests.hoks_document.test_document_corpus import _drop_identifiers, identifiers, in_content
+from tests.transfers.test_get_shape import get_shape_faults
 from tests.transfers.world import (
     ALL,
     MANUAL_ONLY,
@@ -47,6 +48,7 @@ async def test_import_and_export_round_trip(db: Database, database_url: str, tmp
     for path in sorted(out.glob("hoks-*.json")):
         plan = json.loads(path.read_text(encoding="utf-8"))
         assert plan["manuaalisyotto"] is True
+        assert get_shape_faults(plan) == [], "as eHOKS's GET returns it"
         by_study_right[plan["opiskeluoikeus-oid"]] = {
             k: v for k, v in plan.items() if k not in ("id", "eid", "manuaalisyotto")
         }

@@ -16,7 +16,7 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Context
 from hoks_gateway.graphql.edges import Loaded, edge
 from hoks_gateway.hoks import graphql_parts
-from hoks_gateway.hoks.document import HoksDocument, to_ehoks
+from hoks_gateway.hoks.document import HoksDocument, to_ehoks_get
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.organisations.types import organisation_edge
 
@@ -99,11 +99,12 @@ def _without_personal_data(model: BaseModel) -> BaseModel:
 
 
 def ehoks_export(record: HoksRecord, document: HoksDocument, scope: Scope) -> dict[str, Any]:
-    """The plan in the eHOKS transfer format, with the fields eHOKS itself fills on GET, as far
-    as the caller may see it (analysts: no personal data, pseudonymised learner OID)."""
+    """The plan as eHOKS's GET returns it (id, eid, manuaalisyotto, module-ids and every list,
+    empty ones as `[]`: docs/reference/ehoks-backend.md §1.8), as far as the caller may see it
+    (analysts: no personal data, pseudonymised learner OID)."""
     if scope.pseudonymised:
         document = _without_personal_data(document)  # type: ignore[assignment]
-    exported = to_ehoks(document)
+    exported = to_ehoks_get(document)
     if scope.pseudonymised and "oppija-oid" in exported:
         exported["oppija-oid"] = scope.learner_oid_shown(record.learner_oid)
     server_filled = {"id": record.id, "eid": str(record.eid), "manuaalisyotto": record.source == "MANUAL"}

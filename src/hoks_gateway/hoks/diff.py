@@ -7,7 +7,9 @@ tutkinnon osa reads as `hankittavat-ammat-tutkinnon-osat[3]`. Lists are compared
 eHOKS itself stores parts: a part inserted at the front shifts every later index.
 
 Paths ending in `module-id` are left out, as in eHOKS's audit log (docs/reference/ehoks-backend.md
-§6.4): a replace gives every part a new one, which is not a change of content.
+§6.4): a replace gives every part a new one, which is not a change of content. An empty list (or
+an object holding nothing but empty ones) is no content either: eHOKS's GET shows `[]` for every
+list it has no rows for (§1.8), so a plan PUT back as it was read, with those `[]`s, is unchanged.
 """
 
 from __future__ import annotations
@@ -29,17 +31,24 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
+def _empty(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return all(_empty(item) for item in value.values())
+    return isinstance(value, list) and not value
+
+
 def _diff(before: Any, after: Any, path: str) -> Iterator[str]:
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         for key in after:
             if key == _MODULE_ID:
                 continue
             if key not in before:
-                yield _join(path, key)
+                if not _empty(after[key]):
+                    yield _join(path, key)
             else:
                 yield from _diff(before[key], after[key], _join(path, key))
         for key in before:
-            if key not in after and key != _MODULE_ID:
+            if key not in after and key != _MODULE_ID and not _empty(before[key]):
                 yield _join(path, key)
     elif isinstance(before, list) and isinstance(after, list):
         for index in range(max(len(before), len(after))):

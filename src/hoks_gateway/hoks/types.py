@@ -118,7 +118,9 @@ class Hoks(Node):
 
     @strawberry.field(
         description="The whole plan in the eHOKS transfer format (kebab-case JSON), as eHOKS returns "
-        "it on GET: id, eid and manuaalisyotto filled in."
+        "it on GET: id, eid and manuaalisyotto filled in, a module-id on every part that has one, "
+        "and every list present (`[]` when empty). Leave eid, manuaalisyotto and the module-ids out "
+        "to PUT it back, as eHOKS's PUT requires."
     )
     async def ehoks_document(self, info: Info) -> JSON | None:
         document = await self.document(info)

@@ -3,7 +3,8 @@
     doc = parse_ehoks(body, mode="create", manual=False, study_right=facts, today=today)
     row.document = to_storage(doc)            # the JSONB value: the eHOKS form itself
     doc = load_stored(row.document)           # read path: trusted, no rules
-    to_ehoks(doc)                             # export in the eHOKS transfer format
+    to_ehoks(doc)                             # the eHOKS transfer form (as it was sent)
+    to_ehoks_get(doc)                         # as eHOKS's GET returns it: every list there
 
 Invalid documents raise DocumentInvalid (BAD_USER_INPUT, 400) whose `extensions["violations"]`
 lists every violation as {path, message, rule}. `check_rules(to_ehoks(doc), RuleContext(...))`
@@ -15,6 +16,7 @@ from hoks_gateway.hoks.document.codec import (
     load_stored_json,
     parse_ehoks,
     to_ehoks,
+    to_ehoks_get,
     to_storage,
     with_module_ids,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "part_status",
     "progress",
     "to_ehoks",
+    "to_ehoks_get",
     "to_storage",
     "with_module_ids",
 ]

@@ -111,6 +111,40 @@ def to_ehoks(document: HoksDocument) -> dict[str, Any]:
     return to_storage(document)
 
 
+# eHOKS's GET shows this object on every previously acquired part (and AHYTO osa-alue), sent
+# or not: its row is LEFT JOINed, and a missing row reads as an object with no arvioijat
+# (docs/reference/ehoks-backend.md §1.8).
+_OBJECTS_GET_SHOWS = frozenset({"tarkentavat-tiedot-osaamisen-arvioija"})
+
+
+def to_ehoks_get(document: HoksDocument) -> dict[str, Any]:
+    """The document as eHOKS's GET returns it (docs/reference/ehoks-backend.md §1.8): the
+    transfer form with every list present, empty ones as `[]` (eHOKS reads each from a table,
+    so a list with no rows is an empty array, never a missing key), and the assessment details
+    of previously acquired parts always there. The module-ids are in the stored form already.
+    """
+    exported = to_storage(document)
+    _with_get_lists(exported, HoksDocument)
+    return exported
+
+
+def _with_get_lists(value: object, model: type[BaseModel]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _with_get_lists(item, model)
+        return
+    if not isinstance(value, dict):
+        return
+    for key, held in keys(model).items():
+        if key not in value:
+            if held.listed:
+                value[key] = []
+            elif key in _OBJECTS_GET_SHOWS:
+                value[key] = {}
+        if held.model is not None and key in value:
+            _with_get_lists(value[key], held.model)
+
+
 def with_module_ids(document: dict[str, Any], new_id: Callable[[], uuid.UUID] = uuid.uuid4) -> None:
     """Give every part of `document` (an eHOKS-form dict) that eHOKS identifies by a `module-id`
     a new one, in place.
