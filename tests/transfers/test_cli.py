@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -12,6 +13,7 @@ from tests.cli.test_configuration_errors import run_cli
 from tests.corpus import corpus_dir
 from tests.factories import Factory
 from tests.hoks_document.test_document_corpus import _drop_identifiers, identifiers, in_content
+from tests.transfers.test_ehoks_updates import module_ids, without
 from tests.transfers.test_get_shape import get_shape_faults
 from tests.transfers.world import (
     ALL,
@@ -132,3 +134,102 @@ async def test_study_rights_from_a_file_carry_the_fields_the_rules_read(
     bad.write_text(json.dumps([lukio.model_dump(mode="json", by_alias=True) | {"kind": "lukiokoulutus"}]))
     refused = run_cli("import-study-rights", str(bad), HOKS_DATABASE_URL=database_url)
     assert refused.returncode == 1 and "[0].kind" in refused.stderr
+
+
+def _exported(database_url: str, plan_id: str) -> dict[str, Any]:
+    result = run_cli("export-ehoks", "--id", plan_id, HOKS_DATABASE_URL=database_url)
+    assert result.returncode == 0, result.stderr
+    plan: dict[str, Any] = json.loads(result.stdout)
+    return plan
+
+
+async def _audited(db: Database, plan_id: str) -> list[str]:
+    async with db.read() as session:
+        rows = await session.execute(
+            text(
+                "SELECT operation || ':' || outcome FROM audit_events WHERE target_hoks_id = :id "
+                "AND operation IN ('replace-ehoks', 'patch-ehoks') ORDER BY id"
+            ),
+            {"id": int(plan_id)},
+        )
+        return list(rows.scalars())
+
+
+async def test_replace_and_patch_in_the_ehoks_format(db: Database, database_url: str, tmp_path: Path) -> None:
+    """replace-ehoks and patch-ehoks: an export PUT back (without what eHOKS's PUT refuses) is
+    the same plan with new module-ids; a PATCH file changes its keys and nothing else."""
+    await register(db, database_url, tmp_path)
+    imported = run_cli("import-ehoks", str(corpus_dir() / "hoksit.json"), HOKS_DATABASE_URL=database_url)
+    assert imported.returncode == 0, imported.stderr
+    plan_id = imported.stdout.split("stored as HOKS ")[1].split()[0]
+    before = _exported(database_url, plan_id)
+    put = tmp_path / "put.json"
+    put.write_text(json.dumps(without(before, ("eid", "manuaalisyotto", "module-id"))))
+    replaced = run_cli(
+        "replace-ehoks", plan_id, str(put), "--expected-revision", "1", HOKS_DATABASE_URL=database_url
+    )
+    assert replaced.returncode == 0, replaced.stderr
+    assert f"HOKS {plan_id} replaced, now at revision 2" in replaced.stdout
+    after = _exported(database_url, plan_id)
+    assert without(after, ("module-id",)) == without(before, ("module-id",))
+    assert not set(module_ids(before).values()) & set(module_ids(after).values())
+
+    patch = {"sahkoposti": "uusi.osoite@example.fi", "versio": 4}
+    patch_file = tmp_path / "patch.json"
+    patch_file.write_text(json.dumps(patch))
+    patched = run_cli("patch-ehoks", plan_id, str(patch_file), HOKS_DATABASE_URL=database_url)
+    assert patched.returncode == 0, patched.stderr
+    assert f"HOKS {plan_id} patched, now at revision 3" in patched.stdout
+    assert _exported(database_url, plan_id) == after | patch
+    assert await _audited(db, plan_id) == ["replace-ehoks:SUCCESS", "patch-ehoks:SUCCESS"]
+
+
+async def test_refused_replace_and_patch_list_every_violation(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    await register(db, database_url, tmp_path)
+    imported = run_cli("import-ehoks", str(corpus_dir() / "hoksit.json"), HOKS_DATABASE_URL=database_url)
+    plan_id = imported.stdout.split("stored as HOKS ")[1].split()[0]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(_exported(database_url, plan_id)))
+    as_read = run_cli("replace-ehoks", plan_id, str(export), HOKS_DATABASE_URL=database_url)
+    assert as_read.returncode == 1
+    assert f"{export}: refused (BAD_USER_INPUT)" in as_read.stderr
+    assert "    eid: Filled in by the server; leave it out. [read-only-field]" in as_read.stderr
+    assert "    hankittavat-ammat-tutkinnon-osat[0].module-id: " in as_read.stderr
+    assert "testikayttaja@testi.fi" not in as_read.stderr + as_read.stdout, "no document content"
+
+    parts = tmp_path / "parts.json"
+    parts.write_text(json.dumps({"oppimisen-tuki": [], "sahkoposti": None}))
+    patched = run_cli("patch-ehoks", plan_id, str(parts), HOKS_DATABASE_URL=database_url)
+    assert patched.returncode == 1
+    assert "oppimisen-tuki: " in patched.stderr and "[part-not-allowed-in-patch]" in patched.stderr
+    assert "sahkoposti: " in patched.stderr and "[null-not-allowed]" in patched.stderr
+
+    email = tmp_path / "email.json"
+    email.write_text(json.dumps({"sahkoposti": "a@b.fi"}))
+    stale = run_cli(
+        "patch-ehoks", plan_id, str(email), "--expected-revision", "7", HOKS_DATABASE_URL=database_url
+    )
+    assert stale.returncode == 1 and "refused (REVISION_CONFLICT)" in stale.stderr
+    unknown = run_cli("patch-ehoks", "404404", str(email), HOKS_DATABASE_URL=database_url)
+    assert unknown.returncode == 1 and "refused (NOT_FOUND)" in unknown.stderr
+    not_json = run_cli("patch-ehoks", plan_id, str(tmp_path / "missing.json"), HOKS_DATABASE_URL=database_url)
+    assert not_json.returncode == 1 and "unreadable" in not_json.stderr
+
+    async with db.read() as session:
+        query = text("SELECT revision FROM hoks WHERE id = :id")
+        revision = (await session.execute(query, {"id": int(plan_id)})).scalar()
+    assert revision == 1, "nothing refused was written"
+    assert await _audited(db, plan_id) == [
+        "replace-ehoks:FAILURE",
+        "patch-ehoks:FAILURE",
+        "patch-ehoks:FAILURE",
+    ]
+
+
+def test_replace_and_patch_say_their_rules() -> None:
+    replace = run_cli("replace-ehoks", "--help")
+    assert replace.returncode == 0 and "puhelinnumero" in replace.stdout and "module-ids" in replace.stdout
+    patch = run_cli("patch-ehoks", "--help")
+    assert patch.returncode == 0 and "parts" in patch.stdout and "nulls" in patch.stdout

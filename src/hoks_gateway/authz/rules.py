@@ -56,6 +56,8 @@ RULES: Mapping[str, FieldRule] = {
     "Mutation.updateHoks": FieldRule(HOKS_WRITERS),
     "Mutation.replaceHoks": FieldRule(HOKS_WRITERS),
     "Mutation.importEhoksDocument": FieldRule(HOKS_WRITERS),
+    "Mutation.replaceEhoksDocument": FieldRule(HOKS_WRITERS),
+    "Mutation.patchEhoksDocument": FieldRule(HOKS_WRITERS),
     "Mutation.deleteHoks": FieldRule(HOKS_DELETERS),
     "Mutation.restoreHoks": FieldRule(ADMIN_ONLY),
     "Mutation.upsertStudyRights": FieldRule(ADMIN_ONLY),

@@ -107,6 +107,8 @@ class Mutation:
     update_hoks: HoksPayload = hoks_mutations.update
     replace_hoks: HoksPayload = hoks_mutations.replace
     import_ehoks_document: HoksPayload = hoks_mutations.import_ehoks
+    replace_ehoks_document: HoksPayload = hoks_mutations.replace_ehoks
+    patch_ehoks_document: HoksPayload = hoks_mutations.patch_ehoks
     delete_hoks: HoksPayload = hoks_mutations.delete
     restore_hoks: HoksPayload = hoks_mutations.restore
     upsert_study_rights: UpsertStudyRightsPayload = registry_mutations.upsert

@@ -1,10 +1,12 @@
-"""`hoks-gateway import-ehoks` and `export-ehoks`: plans in the eHOKS transfer format.
+"""`hoks-gateway import-ehoks`, `replace-ehoks`, `patch-ehoks` and `export-ehoks`: plans in the
+eHOKS transfer format.
 
-Import goes through the same write pipeline as the GraphQL mutations (every rule, a revision and
-an audit event per plan, one transaction per file). By default it is an OPH admin's manual entry
-(manuaalisyöttö: a missing yksilöivä tunniste is filled in, as eHOKS's staff route does), so
-every document eHOKS's staff UI accepts can be loaded; `--transfer CLIENT_ID` imports as that
-service account's transfer instead, with its privileges and the stricter transfer rules.
+Import, replace (eHOKS's PUT) and patch (eHOKS's PATCH) go through the same write pipeline as the
+GraphQL mutations (every rule, a revision and an audit event per plan, one transaction per file).
+By default they are an OPH admin's manual entry (manuaalisyöttö: a missing yksilöivä tunniste is
+filled in, as eHOKS's staff route does), so every document eHOKS's staff UI accepts can be
+loaded; `--transfer CLIENT_ID` writes as that service account's transfer instead, with its
+privileges and the stricter transfer rules. Export writes plans as eHOKS's GET returns them.
 Nothing is printed from a document's content: violations name paths and rules.
 """
 
@@ -38,7 +40,7 @@ from hoks_gateway.settings import Settings
 _EXPORT_BATCH = 200
 
 
-async def _importer_scope(db: Database, args: argparse.Namespace) -> Scope:
+async def _writer_scope(db: Database, args: argparse.Namespace) -> Scope:
     if args.transfer is None:
         return Scope(Principal(PrincipalKind.ADMIN, args.as_ or f"cli:{getpass.getuser()}"))
     accounts = {account.client_id: account for account in await ServiceAccounts(db, system_clock).list()}
@@ -50,24 +52,41 @@ async def _importer_scope(db: Database, args: argparse.Namespace) -> Scope:
     )
 
 
+async def _read_document(prefix: str, path: str) -> dict[str, Any] | None:
+    """The JSON object in the file at `path`, or None once it has said on stderr why not."""
+    try:
+        text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
+        body: Any = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        print(f"{prefix}: unreadable: {error}", file=sys.stderr)
+        return None
+    if not isinstance(body, dict):
+        print(f"{prefix}: not a JSON object: a file holds one HOKS in the eHOKS format", file=sys.stderr)
+        return None
+    return body
+
+
+async def _writes(db: Database, args: argparse.Namespace) -> HoksWrites | None:
+    """The writes of the author `args` name, or None once it has said on stderr why not."""
+    try:
+        scope = await _writer_scope(db, args)
+    except GatewayError as error:
+        print(f"hoks-gateway: error: {error.message}", file=sys.stderr)
+        return None
+    return HoksWrites(db, scope, system_clock, system_clock().astimezone(FINLAND).date())
+
+
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     async def run(db: Database) -> int:
-        try:
-            scope = await _importer_scope(db, args)
-        except GatewayError as error:
-            print(f"hoks-gateway: error: {error.message}", file=sys.stderr)
+        writes = await _writes(db, args)
+        if writes is None:
             return 2
-        now = system_clock()
-        writes = HoksWrites(db, scope, system_clock, now.astimezone(FINLAND).date())
         failed = 0
         total = len(args.files)
         for number, path in enumerate(args.files, start=1):
             prefix = f"[{number}/{total}] {path}"
-            try:
-                text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
-                body: Any = json.loads(text)
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-                print(f"{prefix}: unreadable: {error}", file=sys.stderr)
+            body = await _read_document(prefix, path)
+            if body is None:
                 failed += 1
                 continue
             try:
@@ -79,6 +98,34 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{prefix}: stored as HOKS {written.record.id} ({written.record.source})", flush=True)
         print(f"imported {total - failed} of {total} files", file=sys.stderr)
         return 1 if failed else 0
+
+    return run_on_database(settings, run)
+
+
+_REWRITES = {"replace-ehoks": "replaced", "patch-ehoks": "patched"}
+
+
+def _rewrite(args: argparse.Namespace, settings: Settings) -> int:
+    """replace-ehoks and patch-ehoks: one plan, one file, eHOKS's PUT or PATCH."""
+
+    async def run(db: Database) -> int:
+        writes = await _writes(db, args)
+        if writes is None:
+            return 2
+        body = await _read_document(args.file, args.file)
+        if body is None:
+            return 1
+        write = writes.replace if args.command == "replace-ehoks" else writes.update
+        try:
+            written = await write(
+                args.id, body, expected_revision=args.expected_revision, operation=args.command
+            )
+        except GatewayError as error:
+            report_refusal(args.file, error)
+            return 1
+        plan = written.record
+        print(f"{args.file}: HOKS {plan.id} {_REWRITES[args.command]}, now at revision {plan.revision}")
+        return 0
 
     return run_on_database(settings, run)
 
@@ -159,11 +206,49 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     importer.add_argument("--as", dest="as_", metavar="OID", help="admin OID recorded as the author")
     importer.set_defaults(handler=_import)
 
+    replacer = commands.add_parser(
+        "replace-ehoks",
+        help="replace a plan with a document in the eHOKS format (eHOKS's PUT)",
+        description="Replace plan ID with the HOKS in FILE (eHOKS JSON), under eHOKS's PUT rules: "
+        "every part is replaced (parts left out are removed; all get new module-ids); left-out "
+        "optional top-level fields are cleared, except puhelinnumero and tuva-opiskeluoikeus-oid, "
+        "which are kept; ensikertainen-hyvaksyminen and osaamisen-hankkimisen-tarve are required; "
+        "the OIDs cannot change. An `export-ehoks` file can be sent back once its eid, "
+        "manuaalisyotto and module-ids are left out (eHOKS's PUT refuses them); its id may stay. "
+        "A refused file is reported with every violation, nothing is changed, and the exit status "
+        "is 1.",
+    )
+    patcher = commands.add_parser(
+        "patch-ehoks",
+        help="change a plan's top-level fields with a document in the eHOKS format (eHOKS's PATCH)",
+        description="Change the top-level fields of plan ID that FILE (eHOKS JSON) holds, under "
+        "eHOKS's PATCH rules: the keys sent change, the rest stays; parts, eid, manuaalisyotto and "
+        "nulls are refused (a field cannot be cleared by PATCH); the OIDs cannot change. A refused "
+        "file is reported with every violation, nothing is changed, and the exit status is 1.",
+    )
+    for rewriter in (replacer, patcher):
+        rewriter.add_argument("id", type=int, metavar="ID", help="the plan's id (as export-ehoks shows)")
+        rewriter.add_argument("file", metavar="FILE", help="one HOKS document in eHOKS JSON")
+        rewriter.add_argument(
+            "--expected-revision",
+            type=int,
+            metavar="N",
+            help="refuse (REVISION_CONFLICT) unless the plan is still at revision N",
+        )
+        rewriter.add_argument(
+            "--transfer",
+            metavar="CLIENT_ID",
+            help="write as this service account's transfer (its privileges, transfer rules)",
+        )
+        rewriter.add_argument("--as", dest="as_", metavar="OID", help="admin OID recorded as the author")
+        rewriter.set_defaults(handler=_rewrite)
+
     exporter = commands.add_parser(
         "export-ehoks",
         help="write plans in the eHOKS transfer format",
-        description="Write plans as eHOKS JSON (as Hoks.ehoksDocument): one file per plan under --out, "
-        "or one JSON document per line on standard output.",
+        description="Write plans as eHOKS's GET returns them (as Hoks.ehoksDocument: id, eid, "
+        "manuaalisyotto, module-ids, every list present): one file per plan under --out, or one "
+        "JSON document per line on standard output.",
     )
     which = exporter.add_mutually_exclusive_group(required=True)
     which.add_argument(

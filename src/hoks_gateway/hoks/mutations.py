@@ -5,6 +5,10 @@ the typed mutations and the eHOKS codec accept exactly the same plans; it has no
 `manuaalisyotto`: the server fills those, and the plan a mutation changes is named by its `id`
 argument alone. Violations name eHOKS paths (`hankittavat-ammat-tutkinnon-osat[0]...`), the same
 whichever way the plan came in.
+
+The eHOKS-format mutations (importEhoksDocument, replaceEhoksDocument, patchEhoksDocument) take
+the same document as JSON and make the same service call as their typed twins (createHoks,
+replaceHoks, updateHoks): one set of POST/PUT/PATCH rules, whichever way a plan arrives.
 """
 
 from __future__ import annotations
@@ -97,10 +101,37 @@ async def create_hoks(info: Info, input: Any) -> HoksPayload:
     return _payload(info, await _writes(info).create(input, operation="createHoks"))
 
 
-async def import_ehoks_document(info: Info, document: JSON) -> HoksPayload:
+def _ehoks_body(document: JSON) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise BadUserInput("`document` must be a JSON object: one HOKS in the eHOKS transfer format.")
-    return _payload(info, await _writes(info).create(document, operation="importEhoksDocument"))
+    return document
+
+
+async def import_ehoks_document(info: Info, document: JSON) -> HoksPayload:
+    body = _ehoks_body(document)
+    return _payload(info, await _writes(info).create(body, operation="importEhoksDocument"))
+
+
+async def replace_ehoks_document(
+    info: Info, id: strawberry.ID, document: JSON, expected_revision: int | None = None
+) -> HoksPayload:
+    return await _ehoks_rewrite(info, id, document, expected_revision, "replaceEhoksDocument")
+
+
+async def patch_ehoks_document(
+    info: Info, id: strawberry.ID, document: JSON, expected_revision: int | None = None
+) -> HoksPayload:
+    return await _ehoks_rewrite(info, id, document, expected_revision, "patchEhoksDocument")
+
+
+async def _ehoks_rewrite(
+    info: Info, id: strawberry.ID, document: JSON, expected_revision: int | None, operation: str
+) -> HoksPayload:
+    writes = _writes(info)
+    write = writes.replace if operation == "replaceEhoksDocument" else writes.update
+    body = _ehoks_body(document)
+    written = await write(_plan_id(id), body, expected_revision=expected_revision, operation=operation)
+    return _payload(info, written)
 
 
 async def update_hoks(
@@ -150,6 +181,21 @@ import_ehoks = _field(
     import_ehoks_document,
     "Luo HOKS eHOKS-muodosta: createHoks with the plan in the eHOKS transfer format (kebab-case JSON), "
     "as provider systems already produce it.",
+)
+replace_ehoks = _field(
+    replace_ehoks_document,
+    "Korvaa HOKS eHOKS-muodosta (PUT): replaceHoks with the plan in the eHOKS transfer format, under "
+    "eHOKS's PUT rules: every part is replaced (parts left out are removed, all get new module-ids); "
+    "left-out optional top-level fields are cleared except puhelinnumero and tuva-opiskeluoikeus-oid; "
+    "eid, manuaalisyotto and module-ids (which ehoksDocument shows) must be left out; `id` may be "
+    "left out, and if sent must be this plan's. " + _EXPECTED,
+)
+patch_ehoks = _field(
+    patch_ehoks_document,
+    "Päivitä HOKS eHOKS-muodosta (PATCH): updateHoks with the fields in the eHOKS transfer format, "
+    "under eHOKS's PATCH rules: the top-level keys sent change, the rest stays; parts, eid, "
+    "manuaalisyotto and nulls are refused; the OIDs cannot change; `id` as for "
+    "replaceEhoksDocument. " + _EXPECTED,
 )
 update = _field(
     update_hoks,

@@ -19,7 +19,9 @@ study right: its dates, its kind and its learner would otherwise reach any calle
 study right or plan outside the caller's reach included.
 
 The plan named by an update is the `hoks_id` argument alone (§9.1): the body never selects the
-row. A typed input cannot carry an id; an eHOKS body that does is rejected (`read-only-field`).
+row. A typed input cannot carry an id. An eHOKS body for a create that carries one is rejected
+(`read-only-field`); one for an update or replace may carry the plan's own id (eHOKS's PUT and
+PATCH require it), any other is `plan-id-mismatch`.
 
 Every accepted write is one transaction: the plan row, its revision (the whole document as it
 then stood, and the changed paths) and the audit event commit together or not at all. Updates
@@ -327,35 +329,53 @@ class HoksWrites:
     # --- update, replace ------------------------------------------------------------------------
 
     async def update(
-        self, hoks_id: int, patch: Mapping[str, Any], *, expected_revision: int | None = None
+        self,
+        hoks_id: int,
+        patch: Mapping[str, Any],
+        *,
+        expected_revision: int | None = None,
+        operation: str = "updateHoks",
     ) -> Written:
-        """PATCH: the given top-level fields change, everything else stays (parts are refused)."""
-        return await self._rewrite(hoks_id, patch, "patch", expected_revision)
+        """PATCH: the given top-level fields change, everything else stays (parts are refused).
+        `operation` names the write in the audit trail."""
+        return await self._rewrite(hoks_id, patch, "patch", expected_revision, operation)
 
     async def replace(
-        self, hoks_id: int, body: Mapping[str, Any], *, expected_revision: int | None = None
+        self,
+        hoks_id: int,
+        body: Mapping[str, Any],
+        *,
+        expected_revision: int | None = None,
+        operation: str = "replaceHoks",
     ) -> Written:
-        """PUT: the whole plan; parts left out are removed, top-level fields as eHOKS's PUT."""
-        return await self._rewrite(hoks_id, body, "replace", expected_revision)
+        """PUT: the whole plan; parts left out are removed, top-level fields as eHOKS's PUT.
+        `operation` names the write in the audit trail."""
+        return await self._rewrite(hoks_id, body, "replace", expected_revision, operation)
 
     async def _rewrite(
-        self, hoks_id: int, body: Mapping[str, Any], mode: Mode, expected_revision: int | None
+        self,
+        hoks_id: int,
+        body: Mapping[str, Any],
+        mode: Mode,
+        expected_revision: int | None,
+        audit_operation: str,
     ) -> Written:
         author = self._author()
         operation: Operation = "UPDATE" if mode == "patch" else "REPLACE"
-        audit_operation = "updateHoks" if mode == "patch" else "replaceHoks"
         async with self._write() as (session, refusals):
             current = await self._locked(session, refusals, hoks_id, audit_operation)
             async with refusals.audited(self._target(audit_operation, current)):
                 require_privilege(self.scope, current.oppilaitos_oid, Privilege.WRITE)
-                # The rules of PATCH and PUT require the plan's id; it is the argument's, always.
+                # The rules of PATCH and PUT require the plan's id; it is the argument's, always
+                # (a body's own id must be the same one).
                 document = parse_ehoks(
-                    {**body, "id": hoks_id},
+                    {"id": hoks_id, **body},
                     mode=mode,
                     manual=author.manual,
                     study_right=current.facts,
                     today=self.today,
                     new_module_id=None if mode == "patch" else uuid.uuid4,
+                    plan_id=hoks_id,
                 )
                 _check_revision(current.record, expected_revision)
                 document.id = None

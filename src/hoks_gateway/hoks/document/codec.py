@@ -41,6 +41,7 @@ def parse_ehoks(
     enforce_first_approval_legislation: bool = False,
     learner_registered: bool | None = None,
     new_module_id: Callable[[], uuid.UUID] | None = None,
+    plan_id: int | None = None,
 ) -> HoksDocument:
     """Validate an eHOKS document completely and return it as a model.
 
@@ -53,7 +54,8 @@ def parse_ehoks(
     example documents, with the study rights its development setup gives them, break it.
     `learner_registered` (whether the document's oppija-oid is a registered learner) lets a
     learner other than the study right's be refused as eHOKS words it. With `new_module_id`
-    (create and replace) every part gets a new module-id from it (`with_module_ids`).
+    (create and replace) every part gets a new module-id from it (`with_module_ids`). `plan_id`
+    (update and replace) is the plan the write names; an `id` in the document must be that one.
     """
     if not isinstance(document, Mapping):
         raise DocumentInvalid([Violation("", "The HOKS document must be a JSON object.", "type")])
@@ -71,6 +73,7 @@ def parse_ehoks(
         today=today,
         enforce_first_approval_legislation=enforce_first_approval_legislation,
         learner_registered=learner_registered,
+        plan_id=plan_id,
     )
     # The rules read what was sent (a module-id sent is refused); the model gets what is stored.
     violations.extend(rules.check(cleaned, context))

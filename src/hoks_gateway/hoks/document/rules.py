@@ -30,6 +30,7 @@ Json = Mapping[str, object]
 RULES = (
     "required",
     "read-only-field",
+    "plan-id-mismatch",
     "part-not-allowed-in-patch",
     "study-right-kind",
     "study-right-mismatch",
@@ -110,7 +111,8 @@ class RuleContext:
     `manual` is staff manual entry (manuaalisyöttö), where a missing yksilöivä tunniste is filled
     in rather than rejected. Rules that need the study right are skipped when it is None.
     `learner_registered` tells whether the document's oppija-oid is in the learner registry (the
-    gateway's copy of the Oppijanumerorekisteri), when that is known.
+    gateway's copy of the Oppijanumerorekisteri), when that is known. `plan_id` is the plan an
+    update or replace names (by its argument, never by the body).
     """
 
     mode: Mode
@@ -119,6 +121,7 @@ class RuleContext:
     today: dt.date
     enforce_first_approval_legislation: bool = False
     learner_registered: bool | None = None
+    plan_id: int | None = None
 
 
 def check(document: Json, context: RuleContext) -> list[Violation]:
@@ -150,6 +153,16 @@ def _top_level(doc: Json, ctx: RuleContext) -> Iterator[Violation]:
     for key in _READ_ONLY_TOP[ctx.mode]:
         if key in doc:
             yield Violation(key, "Filled in by the server; leave it out.", "read-only-field")
+    sent_id = _integer(doc.get("id"))
+    if ctx.mode != "create" and ctx.plan_id is not None and sent_id not in (None, ctx.plan_id):
+        # eHOKS's PUT and PATCH require an `id` and write the row it names, whatever the path
+        # said (docs/reference/ehoks-backend.md §9.1); here the write's own id decides, and a
+        # body naming another plan is refused rather than silently redirected or ignored.
+        yield Violation(
+            "id",
+            f"This write is for HOKS {ctx.plan_id}, not {sent_id}: send id {ctx.plan_id} or leave it out.",
+            "plan-id-mismatch",
+        )
 
     attained = ehoks_date(doc.get("osaamisen-saavuttamisen-pvm"))
     if attained is not None:
