@@ -335,6 +335,14 @@ async def _replace(world: World) -> dict[str, Any]:
     return {"id": await _created(world), "i": as_input(document(EXAMPLE, sahkoposti="u@edu.fi"))}
 
 
+async def _ehoks_patch(world: World) -> dict[str, Any]:
+    return {"id": await _created(world), "d": {"sahkoposti": "uusi@edu.fi"}}
+
+
+async def _ehoks_replace(world: World) -> dict[str, Any]:
+    return {"id": await _created(world), "d": document(EXAMPLE, sahkoposti="u@edu.fi")}
+
+
 async def _plan(world: World) -> dict[str, Any]:
     return {"id": await _created(world)}
 
@@ -369,6 +377,16 @@ MUTATIONS = {
     "replaceHoks": Case(
         f"mutation($id: ID!, $i: HoksInput!) {{ replaceHoks(id: $id, input: $i) {PLAN} }}",
         _replace,
+        lambda w: w.service,
+    ),
+    "patchEhoksDocument": Case(
+        f"mutation($id: ID!, $d: JSON!) {{ patchEhoksDocument(id: $id, document: $d) {PLAN} }}",
+        _ehoks_patch,
+        lambda w: w.service,
+    ),
+    "replaceEhoksDocument": Case(
+        f"mutation($id: ID!, $d: JSON!) {{ replaceEhoksDocument(id: $id, document: $d) {PLAN} }}",
+        _ehoks_replace,
         lambda w: w.service,
     ),
     "deleteHoks": Case(f"mutation($id: ID!) {{ deleteHoks(id: $id) {PLAN} }}", _plan, lambda w: w.staff),
