@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
+from asyncpg import Record
 from sqlalchemy import ColumnElement, and_, false, func, not_, select
 
 from hoks_gateway.auth.principal import PrincipalKind as Kind
@@ -110,27 +111,26 @@ async def _newest_first(
     conditions: list[ColumnElement[bool]],
     first: int | None,
     after: str | None,
-    node: Callable[[Any], NodeT],
+    node: Callable[[Record], NodeT],
 ) -> Connection[NodeT]:
     limit = page_size(first)
-    # Plain rows, not ORM objects: the read session's rollback would expire those.
     query = select(*AuditEventRow.__table__.c).where(*conditions)
     condition = _NEWEST_FIRST.after(after, info.context.cursors)
     if condition is not None:
         query = query.where(condition)
-    async with info.context.db.read() as session:
-        rows = (await session.execute(query.order_by(*_NEWEST_FIRST.order_by()).limit(limit + 1))).all()
+    rows = await info.context.db.reads.fetch_built(query.order_by(*_NEWEST_FIRST.order_by()).limit(limit + 1))
 
     async def count() -> int:
-        async with info.context.db.read() as session:
-            total = await session.scalar(select(func.count()).select_from(AuditEventRow).where(*conditions))
-            return int(total or 0)
+        [(total,)] = await info.context.db.reads.fetch_built(
+            select(func.count()).select_from(AuditEventRow).where(*conditions)
+        )
+        return int(total)
 
     return connection(
         rows,
         limit,
         after=after,
-        key=lambda r: (r.id,),
+        key=lambda r: (r["id"],),
         keyset=_NEWEST_FIRST,
         cursors=info.context.cursors,
         node=node,
@@ -138,27 +138,27 @@ async def _newest_first(
     )
 
 
-def _audit_event(r: Any) -> AuditEvent:
+def _audit_event(r: Record) -> AuditEvent:
     return AuditEvent(
-        id=strawberry.ID(str(r.id)),
-        at=r.at,
-        request_id=r.request_id,
-        principal_kind=_kind(r.principal_kind),
-        principal_id=r.principal_id,
-        organisation_oid=r.organisation_oid,
-        operation=r.operation,
-        outcome=r.outcome,
-        learner_oid=r.target_learner_oid,
-        hoks_id=None if r.target_hoks_id is None else strawberry.ID(str(r.target_hoks_id)),
+        id=strawberry.ID(str(r["id"])),
+        at=r["at"],
+        request_id=r["request_id"],
+        principal_kind=_kind(r["principal_kind"]),
+        principal_id=r["principal_id"],
+        organisation_oid=r["organisation_oid"],
+        operation=r["operation"],
+        outcome=r["outcome"],
+        learner_oid=r["target_learner_oid"],
+        hoks_id=None if r["target_hoks_id"] is None else strawberry.ID(str(r["target_hoks_id"])),
     )
 
 
-def _access_event(r: Any) -> AccessEvent:
+def _access_event(r: Record) -> AccessEvent:
     return AccessEvent(
-        at=r.at,
-        principal_kind=_kind(r.principal_kind),
-        operation=r.operation,
-        organisation_oid=OPH_ROOT_OID if r.principal_kind in _OPH_KINDS else r.organisation_oid,
+        at=r["at"],
+        principal_kind=_kind(r["principal_kind"]),
+        operation=r["operation"],
+        organisation_oid=OPH_ROOT_OID if r["principal_kind"] in _OPH_KINDS else r["organisation_oid"],
     )
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.tables import Hoks as HoksTable
@@ -137,13 +136,14 @@ async def hokses(
     condition = keyset.after(after, context.cursors)
     if condition is not None:
         query = query.where(condition)
-    async with context.db.read() as session:
-        result = await session.execute(query.order_by(*keyset.order_by()).limit(limit + 1))
-        records = [HoksRecord(*row) for row in result]
+    rows = await context.db.reads.fetch_built(query.order_by(*keyset.order_by()).limit(limit + 1))
+    records = [HoksRecord(*row) for row in rows]
 
     async def count() -> int:
-        async with context.db.read() as session:
-            return await _count(session, conditions)
+        [(total,)] = await context.db.reads.fetch_built(
+            select(func.count()).select_from(HoksTable).where(*conditions)
+        )
+        return int(total)
 
     for record in records[:limit]:
         context.audit.hoks(record.id, record.learner_oid, record.organisation_oid)
@@ -159,7 +159,3 @@ async def hokses(
         node=Hoks.from_record,
         count=count,
     )
-
-
-async def _count(session: AsyncSession, conditions: list[ColumnElement[bool]]) -> int:
-    return int(await session.scalar(select(func.count()).select_from(HoksTable).where(*conditions)) or 0)

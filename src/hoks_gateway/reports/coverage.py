@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import strawberry
 from sqlalchemy import ColumnElement, and_, exists, func, not_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Hoks, StudyRight
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.graphql.pagination import Connection, Keyset, connection, page_size
@@ -60,9 +60,8 @@ class CoverageReport:
         condition = _BY_OID.after(after, context.cursors)
         if condition is not None:
             query = query.where(condition)
-        async with context.db.read() as session:
-            rows = await session.execute(query.order_by(*_BY_OID.order_by()).limit(limit + 1))
-            records = [StudyRightRecord(**row._asdict()) for row in rows]
+        rows = await context.db.reads.fetch_built(query.order_by(*_BY_OID.order_by()).limit(limit + 1))
+        records = [StudyRightRecord(**row) for row in rows]
         for record in records[:limit]:
             context.audit.learner(record.learner_oid, record.oppilaitos_oid)
 
@@ -92,22 +91,21 @@ def _in_report(scope: Scope, organisation_oid: str) -> ColumnElement[bool]:
     return and_(at_or_below(StudyRight.oppilaitos_oid, organisation_oid), scope.study_right_visible())
 
 
-async def _counts(session: AsyncSession, scope: Scope, organisation_oid: str) -> tuple[int, int, int]:
+async def _counts(reads: Reads, scope: Scope, organisation_oid: str) -> tuple[int, int, int]:
     required = transfer_required()
     query = select(
         func.count(),
         func.count().filter(required),
         func.count().filter(and_(required, _has_plan())),
     ).where(_in_report(scope, organisation_oid))
-    total, required_count, covered = (await session.execute(query)).one()
+    [(total, required_count, covered)] = await reads.fetch_built(query)
     return total, required_count, covered
 
 
 async def transfer_coverage(info: Info, organisation_oid: strawberry.ID) -> CoverageReport:
     oid = str(organisation_oid)
     await require_readable(info, oid)
-    async with info.context.db.read() as session:
-        total, required, covered = await _counts(session, info.context.authz, oid)
+    total, required, covered = await _counts(info.context.db.reads, info.context.authz, oid)
     return CoverageReport(
         study_right_count=total,
         required_count=required,

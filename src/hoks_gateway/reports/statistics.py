@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 from sqlalchemy import ColumnElement, and_, distinct, func, literal_column, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Hoks, HoksDaily, Organisation, StudyRightDaily
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.organisations.types import Organisation as OrganisationType
@@ -112,13 +112,11 @@ class TransferStatistics:
 
     @strawberry.field(description="Every provider, most plans first (then by OID).")
     async def by_provider(self, info: Info) -> list[ProviderTransfers]:
-        async with info.context.db.read() as session:
-            return await _by_provider(session, self.period)
+        return await _by_provider(info.context.db.reads, self.period)
 
     @strawberry.field(description="Month by month, oldest first (months without new plans left out).")
     async def by_month(self, info: Info) -> list[MonthlyTransfers]:
-        async with info.context.db.read() as session:
-            return await _by_month(session, self.period)
+        return await _by_month(info.context.db.reads, self.period)
 
 
 async def transfer_statistics(info: Info, as_of: dt.date | None = None) -> TransferStatistics:
@@ -141,8 +139,7 @@ async def transfer_statistics(info: Info, as_of: dt.date | None = None) -> Trans
         func.count(distinct(plans.c.koulutustoimija_oid)),
         providers_total,
     ).select_from(plans)
-    async with info.context.db.read() as session:
-        hoks_count, learner_count, started, total = (await session.execute(query)).one()
+    [(hoks_count, learner_count, started, total)] = await info.context.db.reads.fetch_built(query)
     return TransferStatistics(
         as_of=as_of,
         hoks_count=int(hoks_count),
@@ -153,7 +150,7 @@ async def transfer_statistics(info: Info, as_of: dt.date | None = None) -> Trans
     )
 
 
-async def _by_provider(session: AsyncSession, period: Period) -> list[ProviderTransfers]:
+async def _by_provider(reads: Reads, period: Period) -> list[ProviderTransfers]:
     hoks = (
         select(
             HoksDaily.koulutustoimija_oid.label("provider"),
@@ -191,11 +188,11 @@ async def _by_provider(session: AsyncSession, period: Period) -> list[ProviderTr
             latest_stored_at=latest,
             provider_oid=oid,
         )
-        for oid, count, n_rights, first, latest in await session.execute(query)
+        for oid, count, n_rights, first, latest in await reads.fetch_built(query)
     ]
 
 
-async def _by_month(session: AsyncSession, period: Period) -> list[MonthlyTransfers]:
+async def _by_month(reads: Reads, period: Period) -> list[MonthlyTransfers]:
     month: ColumnElement[Any] = func.to_char(HoksDaily.created_on, "YYYY-MM")
     plans = (
         select(
@@ -223,5 +220,5 @@ async def _by_month(session: AsyncSession, period: Period) -> list[MonthlyTransf
         MonthlyTransfers(
             month=m, hoks_count=int(n), cumulative_hoks_count=int(total), providers_started=int(providers)
         )
-        for m, n, total, providers in await session.execute(query)
+        for m, n, total, providers in await reads.fetch_built(query)
     ]
