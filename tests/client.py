@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from hoks_gateway.app import create_app
 from hoks_gateway.auth.demo import dev_token_issuer
@@ -19,12 +20,21 @@ ADMIN = Principal(PrincipalKind.ADMIN, "1.2.246.562.24.79405180789")
 
 @asynccontextmanager
 async def gateway(database_url: str, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with gateway_app(database_url, **settings) as (client, _):
+        yield client
+
+
+@asynccontextmanager
+async def gateway_app(
+    database_url: str, **settings: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Starlette]]:
+    """gateway(), and the app itself (its state: `app.state.db`)."""
     app = create_app(Settings(database_url=database_url, **settings))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client,
     ):
-        yield client
+        yield client, app
 
 
 async def graphql(

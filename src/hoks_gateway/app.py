@@ -23,6 +23,7 @@ from hoks_gateway.auth.service_accounts import ServiceAccounts
 from hoks_gateway.auth.token_endpoint import token_endpoint
 from hoks_gateway.authz.pseudonyms import pseudonymiser_for
 from hoks_gateway.authz.secret import server_secret
+from hoks_gateway.db.freshness import READ_AFTER
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphiql import assets as graphiql_assets
 from hoks_gateway.graphql.cursors import CursorSeal
@@ -49,8 +50,11 @@ _READ_ONLY = text("SELECT pg_is_in_recovery() OR current_setting('transaction_re
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers and can take writes (docs/operations.md)."""
+    """Ready when the database answers and can take writes (docs/operations.md). Read replicas
+    are reported as last checked; they do not decide readiness, as the primary serves reads
+    whenever none can."""
     db: Database = request.app.state.db
+    replicas: dict[str, object] = {"replicas": db.reads.replica_states()} if db.reads.replicated else {}
     try:
         async with db.read() as session:
             read_only = await session.scalar(_READ_ONLY)
@@ -59,16 +63,16 @@ async def readyz(request: Request) -> JSONResponse:
                 # with, or the standby it reached, may be gone by then.
                 await (await session.connection()).invalidate()
     except Exception as exc:  # any failure to reach the database means "not ready"
-        return _not_ready(type(exc).__name__)
+        return _not_ready(type(exc).__name__, replicas)
     if read_only:
-        return _not_ready("read-only")
+        return _not_ready("read-only", replicas)
     if db.faults.disk_full():
-        return _not_ready("disk-full")
-    return JSONResponse({"status": "ok", "database": "ok"})
+        return _not_ready("disk-full", replicas)
+    return JSONResponse({"status": "ok", "database": "ok", **replicas})
 
 
-def _not_ready(database: str) -> JSONResponse:
-    return JSONResponse({"status": "unavailable", "database": database}, status_code=503)
+def _not_ready(database: str, replicas: dict[str, object]) -> JSONResponse:
+    return JSONResponse({"status": "unavailable", "database": database, **replicas}, status_code=503)
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
@@ -91,7 +95,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             pool_timeout_s=settings.db_pool_timeout_s,
             command_timeout_s=settings.db_command_timeout_s,
             statement_timeout_ms=settings.db_statement_timeout_ms,
+            replica_urls=settings.database_replica_urls,
+            replica_max_lag_ms=settings.replica_max_lag_ms,
         )
+        db.reads.start()
         app.state.db = db
         app.state.rate_limiter = RateLimiter(db, clock, settings.rate_limit_window_s)
         app.state.trusted_documents = TrustedDocuments(db, clock)
@@ -153,8 +160,8 @@ def _cors(settings: Settings) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-Id"],
-            expose_headers=["Retry-After", "WWW-Authenticate"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-Id", READ_AFTER],
+            expose_headers=["Retry-After", "WWW-Authenticate", READ_AFTER],
             allow_credentials=False,
             max_age=600,
         )

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import time
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hoks_gateway import cache_control
 from hoks_gateway.auth.middleware import authenticate
-from hoks_gateway.db import metrics
+from hoks_gateway.db import freshness, metrics
+from hoks_gateway.db.freshness import READ_AFTER, RequestReads, lsn_text, parse_lsn, principal_key
+from hoks_gateway.db.sessions import Database
+from hoks_gateway.errors import BadUserInput
 from hoks_gateway.graphql.http import refusal
 from hoks_gateway.graphql.masking import client_error
 from hoks_gateway.graphql.view import request_id
@@ -47,6 +51,8 @@ class GatewayLayer:
             tracing.tag_request(rid)
         status = 0
         private = cache_control.applies(scope)
+        reads: RequestReads | None = None
+        reading = None
 
         async def tracking(message: Message) -> None:
             nonlocal status
@@ -54,6 +60,9 @@ class GatewayLayer:
                 status = message["status"]
                 if private:
                     message = cache_control.no_store(message)
+                if reads is not None and reads.written is not None:
+                    header = (READ_AFTER.lower().encode(), lsn_text(reads.written).encode())
+                    message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
         try:
@@ -61,6 +70,8 @@ class GatewayLayer:
             if refused is not None:
                 await refused(scope, receive, tracking)
             else:
+                reads = _request_reads(scope)
+                reading = freshness.current.set(reads) if reads is not None else None
                 await self.app(scope, receive, tracking)
         except Exception as error:
             # Whatever escapes a route is answered GraphQL-shaped and masked (a database outage in
@@ -76,5 +87,29 @@ class GatewayLayer:
                 self.recorder.request(scope["path"], record, database, status, time.perf_counter() - arrived)
             if recording is not None:
                 requests.current.reset(recording)
+            if reading is not None:
+                freshness.current.reset(reading)
             if counting is not None:
                 metrics.current.reset(counting)
+
+
+def _request_reads(scope: Scope) -> RequestReads | None:
+    """What the request's reads must include, when the database has read replicas
+    (db/freshness.py): the writes its principal made here lately, and those up to the position
+    the client sends back in X-Hoks-Read-After."""
+    db: Database = scope["app"].state.db
+    if not db.reads.replicated:
+        return None
+    seen = 0
+    given = Headers(scope=scope).get(READ_AFTER)
+    if given is not None:
+        parsed = parse_lsn(given)
+        if parsed is None:
+            raise BadUserInput(
+                f"{READ_AFTER} must be the value a previous answer carried in it "
+                "(a WAL position such as 0/16B3748), or left out."
+            )
+        seen = parsed
+    principal = scope.get("state", {}).get("principal")
+    key = None if principal is None else principal_key(principal.kind.value, principal.id)
+    return db.reads.request(key, seen)

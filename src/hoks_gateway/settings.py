@@ -16,7 +16,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+from sqlalchemy.exc import ArgumentError
 
+from hoks_gateway.db.urls import async_url
 from hoks_gateway.errors import ConfigurationError
 
 
@@ -48,6 +50,19 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="PostgreSQL server URL. Unset: an embedded PostgreSQL is started under data_dir.",
+    )
+    database_replica_urls: CommaSeparated = Field(
+        default=[],
+        description="Streaming replicas of the database, comma-separated URLs: they serve the "
+        'reads, the primary every write (docs/operations.md, "Read replicas"). Empty: the '
+        "primary serves everything.",
+    )
+    replica_max_lag_ms: int = Field(
+        default=2000,
+        gt=0,
+        description="A replica further behind the primary than this, or down, serves no reads "
+        "until it has caught up (the primary serves meanwhile); a principal's own writes are "
+        "read back at once whatever the lag.",
     )
     data_dir: Path = Field(default=Path(".data"), description="Where the embedded PostgreSQL keeps its data.")
     host: str = "127.0.0.1"
@@ -188,6 +203,19 @@ class Settings(BaseSettings):
         directory = Path(os.environ.get("HOKS_SECRETS_DIR") or DEFAULT_SECRETS_DIR)
         files = (SecretsSettingsSource(settings_cls, secrets_dir=directory),) if directory.is_dir() else ()
         return (init_settings, env_settings, dotenv_settings, *files)
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _replica_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            try:
+                async_url(url)
+            except (ValueError, ArgumentError):
+                raise ValueError(
+                    f"{url.split('@')[-1]!r} is not a PostgreSQL URL (postgresql://user:password@host:port/"
+                    "database; a comma inside a password is written %2C)"
+                ) from None
+        return urls
 
     @field_validator("cors_origins")
     @classmethod

@@ -85,12 +85,13 @@ def test_the_gateway_reads_those_secrets_from_its_secrets_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made = make_secrets(tmp_path)
-    for variable in ("HOKS_DATABASE_URL", "HOKS_PSEUDONYM_SECRET"):
+    for variable in ("HOKS_DATABASE_URL", "HOKS_DATABASE_REPLICA_URLS", "HOKS_PSEUDONYM_SECRET"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("HOKS_SECRETS_DIR", str(made))
     settings = load_settings()
     password = (made / "postgres_password").read_text().strip()
     assert settings.database_url == f"postgresql://hoks:{password}@postgres-primary:5432/hoks"
+    assert settings.database_replica_urls == [f"postgresql://hoks:{password}@postgres-replica:5432/hoks"]
     assert settings.pseudonym_secret is not None
     assert (
         settings.pseudonym_secret.get_secret_value() == (made / "hoks_pseudonym_secret").read_text().strip()

@@ -77,6 +77,18 @@ def database_fault(error: BaseException) -> RetryLater | None:
     return None
 
 
+# A standby cancels a statement that conflicts with the WAL it replays (a row version it still
+# needed was vacuumed on the primary): 40001, or 40P01 for a buffer-pin deadlock, 57P04 when the
+# database was dropped. Read anywhere else, the same statement succeeds.
+_RECOVERY_CONFLICTS = (pg.SerializationError, pg.DeadlockDetectedError, pg.DatabaseDroppedError)
+
+
+def replica_failed(error: BaseException) -> bool:
+    """A read replica could not answer a statement that the primary can: it is down, restarting
+    or frozen (the command timeout), or it cancelled the statement for a recovery conflict."""
+    return any(isinstance(cause, _OUTAGES + _RECOVERY_CONFLICTS) for cause in _chain(error))
+
+
 def cannot_write(error: BaseException) -> bool:
     """The database is up but takes no writes (read-only, disk full)."""
     return isinstance(database_fault(error), DatabaseReadOnly | DatabaseFull)

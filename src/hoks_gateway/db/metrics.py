@@ -64,6 +64,8 @@ class ServerUse:
     """Statements run there since start."""
     fit: bool
     lag_s: float
+    failovers: int = 0
+    """Reads it failed (down, frozen, a recovery conflict) that the primary then answered."""
 
 
 _STARTED = "hoks_metrics_started"

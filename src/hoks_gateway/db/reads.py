@@ -11,15 +11,16 @@ Every value a statement needs is a named parameter given when it runs: the scope
 used, so a statement compiled for one caller can never carry that caller's values to another
 (running a statement without one of its parameters is an error).
 
-Writes, and the reads inside a write's transaction, stay on SQLAlchemy's engine (db/sessions.py).
+Writes, and the reads inside a write's transaction, stay on SQLAlchemy's engine (db/sessions.py),
+on the primary; so do the reads that decide who may do what (service accounts, trusted
+documents), which must never lag. Every other read can be served by a read replica (`Reads`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
@@ -27,8 +28,11 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from hoks_gateway.db import metrics
+from hoks_gateway.db.faults import replica_failed
+from hoks_gateway.db.freshness import UNKNOWN_POSITION, RequestReads, Written, current
 from hoks_gateway.db.metrics import PoolUse, ServerUse
+from hoks_gateway.db.read_server import ReadServer
+from hoks_gateway.db.replicas import Replica, ReplicaWatch
 from hoks_gateway.db.urls import driver_connect_arguments
 from hoks_gateway.lru import Lru
 
@@ -67,88 +71,15 @@ def compile_read(statement: ClauseElement) -> ReadStatement:
     return ReadStatement(expanded.statement, names, constants)
 
 
-@dataclass(slots=True)
-class ReadServer:
-    """One PostgreSQL server the reads go to, with its pool: created on first use, sized once,
-    never churning."""
-
-    name: str
-    url: str
-    size: int
-    connect_arguments: dict[str, Any]
-    reads: int = 0
-    """Statements run here since start (metrics)."""
-    waits: int = 0
-    """Statements that found every connection in use (metrics)."""
-    _pool: asyncpg.Pool | None = None
-    _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    async def fetch(self, sql: str, arguments: list[Any]) -> list[asyncpg.Record]:
-        pool = self._pool or await self._open()
-        if pool.get_idle_size() == 0 and pool.get_size() >= self.size:
-            self.waits += 1
-        started = time.perf_counter()
-        async with pool.acquire() as connection:
-            try:
-                rows: list[asyncpg.Record] = await connection.fetch(sql, *arguments)
-            except TimeoutError:
-                # The command timeout: the server did not answer (frozen, partitioned). The
-                # connection may still deliver the late answer, so it is never used again; the
-                # pool's other connections lead to the same server and are replaced as well.
-                connection.terminate()
-                await pool.expire_connections()
-                raise
-        self.reads += 1
-        metrics.count_statement(time.perf_counter() - started)
-        return rows
-
-    async def execute(self, sql: str, arguments: list[Any]) -> None:
-        """One statement in autocommit (an append of audit rows, db/appends.py)."""
-        pool = self._pool or await self._open()
-        started = time.perf_counter()
-        async with pool.acquire() as connection:
-            try:
-                await connection.execute(sql, *arguments)
-            except TimeoutError:
-                connection.terminate()
-                await pool.expire_connections()
-                raise
-        metrics.count_statement(time.perf_counter() - started)
-
-    def use(self) -> PoolUse:
-        pool = self._pool
-        size = 0 if pool is None else pool.get_size()
-        idle = 0 if pool is None else pool.get_idle_size()
-        return PoolUse(f"reads:{self.name}", size, size - idle, self.waits)
-
-    async def _open(self) -> asyncpg.Pool:
-        async with self._opening:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(
-                    self.url,
-                    # Connections stay open once made (asyncpg closes them only after 5 idle
-                    # minutes): under load the pool never opens one per request.
-                    min_size=1,
-                    max_size=self.size,
-                    # asyncpg resets a connection when it comes back (RESET ALL, UNLISTEN, ...): a
-                    # round trip per read. These connections never change their session state.
-                    reset=_keep_as_is,
-                    **self.connect_arguments,
-                )
-        return self._pool
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
-
-
-async def _keep_as_is(connection: asyncpg.Connection) -> None:
-    return None
-
-
 class Reads:
-    """The read pool of one database."""
+    """The read pools of one database: its primary's, and those of its read replicas.
+
+    With replicas, a request's reads go to one replica that is fit (up, within the allowed lag,
+    and past the position the request must include: db/freshness.py), taken in turn, else to the
+    primary. A replica that fails a read is marked down and the read is run again on the
+    primary: reads change nothing, and the primary holds whatever the replica did. Reads made
+    outside a request (commands) go to the primary.
+    """
 
     def __init__(
         self,
@@ -157,11 +88,44 @@ class Reads:
         connect_timeout_s: float,
         command_timeout_s: float,
         statement_timeout_ms: int,
+        replica_urls: Sequence[str] = (),
+        replica_max_lag_ms: int = 2000,
     ) -> None:
         arguments = driver_connect_arguments(url, connect_timeout_s, command_timeout_s, statement_timeout_ms)
         self.primary = ReadServer("primary", url, size, arguments)
+        self.replicas = [
+            Replica(
+                f"replica-{number}",
+                replica,
+                size,
+                driver_connect_arguments(replica, connect_timeout_s, command_timeout_s, statement_timeout_ms),
+            )
+            for number, replica in enumerate(replica_urls, 1)
+        ]
+        self.max_lag_s = replica_max_lag_ms / 1000
+        self._watch = (
+            ReplicaWatch.every(self.primary, self.replicas, self.max_lag_s) if self.replicas else None
+        )
+        # Past the allowed lag (and a second for the primary to flush an asynchronous commit), a
+        # fit replica has replayed any write.
+        self.written = Written(keep_s=self.max_lag_s + 1.0)
+        self._turn = 0
         self._statements: dict[Hashable, ReadStatement] = {}
         self._built: Lru[Hashable, SQLCompiler] = Lru(MAX_BUILT_SHAPES)
+
+    @property
+    def replicated(self) -> bool:
+        return bool(self.replicas)
+
+    def start(self) -> None:
+        """Starts checking the replicas; none serves before its first check."""
+        if self._watch is not None:
+            self._watch.start()
+
+    def request(self, principal: str | None, seen: int = 0) -> RequestReads:
+        """The reads of a request by `principal` (None: anonymous) whose client has seen the
+        writes up to WAL position `seen` (its X-Hoks-Read-After)."""
+        return RequestReads(principal, max(seen, self.written.position(principal)))
 
     async def fetch(
         self, key: Hashable, build: Callable[[], ClauseElement], **values: Any
@@ -190,13 +154,76 @@ class Reads:
         return await self._run(expanded.statement, [expanded.parameters[name] for name in names])
 
     async def _run(self, sql: str, arguments: list[Any]) -> list[asyncpg.Record]:
-        return await self.primary.fetch(sql, arguments)
+        request = current.get() if self.replicas else None
+        if request is None:
+            return await self.primary.fetch(sql, arguments)
+        if request.server is None:
+            # Chosen and pinned before the first await: the request's concurrent loader batches
+            # all find it set.
+            request.server = self._choose(request.at_least)
+        server = request.server
+        if not isinstance(server, Replica):
+            return await server.fetch(sql, arguments)
+        try:
+            return await server.fetch(sql, arguments)
+        except Exception as error:
+            if not replica_failed(error):
+                raise
+            server.failed()
+            await server.forget_connections()
+            request.server = self.primary
+            return await self.primary.fetch(sql, arguments)
+
+    def _choose(self, at_least: int) -> ReadServer:
+        now = time.monotonic()
+        fit = [r for r in self.replicas if r.fit(now, self.max_lag_s) and r.replayed >= at_least]
+        if not fit:
+            return self.primary
+        self._turn += 1
+        return fit[self._turn % len(fit)]
+
+    async def committed(self) -> None:
+        """A write of the current request has committed: its reads from now on, and its
+        principal's for a while, include it (db/freshness.py)."""
+        request = current.get() if self.replicas else None
+        if request is None:
+            return
+        try:
+            [(position,)] = await self.primary.fetch(_WRITTEN_UP_TO, [])
+        except Exception:
+            # The write has committed and its answer must say so; without its position the
+            # primary serves this principal until any fit replica has it.
+            position = UNKNOWN_POSITION
+        request.wrote(position)
+        if request.principal is not None:
+            self.written.note(request.principal, position)
 
     def pools(self) -> list[PoolUse]:
-        return [self.primary.use()]
+        return [self.primary.use(), *(replica.use() for replica in self.replicas)]
 
     def servers(self) -> list[ServerUse]:
-        return [ServerUse(self.primary.name, False, self.primary.reads, True, 0.0)]
+        now = time.monotonic()
+        primary = ServerUse(self.primary.name, False, self.primary.reads, True, 0.0)
+        return [
+            primary,
+            *(
+                ServerUse(r.name, True, r.reads, r.fit(now, self.max_lag_s), r.lag_s(now), r.failovers)
+                for r in self.replicas
+            ),
+        ]
+
+    def replica_states(self) -> dict[str, dict[str, object]]:
+        """Each replica as /readyz shows it: its state and how far behind it was last seen."""
+        now = time.monotonic()
+        return {r.name: r.report(now, self.max_lag_s) for r in self.replicas}
 
     async def close(self) -> None:
-        await self.primary.close()
+        if self._watch is not None:
+            await self._watch.close()
+        for server in (self.primary, *self.replicas):
+            await server.close()
+
+
+# The insert position lies past the commit record just written (the write and flush positions
+# may not, under synchronous_commit = off).
+_WRITTEN_UP_TO = "SELECT pg_current_wal_insert_lsn()"

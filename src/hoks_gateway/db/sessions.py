@@ -14,7 +14,7 @@ crash test).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -62,6 +62,8 @@ class Database:
         pool_timeout_s: float = 10.0,
         command_timeout_s: float = 0,
         statement_timeout_ms: int = 0,
+        replica_urls: Sequence[str] = (),
+        replica_max_lag_ms: int = 2000,
     ) -> Database:
         connect_args = driver_connect_arguments(
             url, connect_timeout_s, command_timeout_s, statement_timeout_ms
@@ -90,7 +92,15 @@ class Database:
             async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
             async_sessionmaker(reader, expire_on_commit=False, autoflush=False),
             faults,
-            Reads(url, pool_size, connect_timeout_s, command_timeout_s, statement_timeout_ms),
+            Reads(
+                url,
+                pool_size,
+                connect_timeout_s,
+                command_timeout_s,
+                statement_timeout_ms,
+                replica_urls,
+                replica_max_lag_ms,
+            ),
             _EngineUse(pool_size + max_overflow),
         )
 
@@ -116,13 +126,15 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends normally, rolled back on any error."""
+        """One transaction: committed when the block ends normally, rolled back on any error.
+        With read replicas, the request's reads from then on include it (db/freshness.py)."""
         self._note_wait()
         async with self._sessions() as session:
             async with session.begin():
                 yield session
             prometheus.committed(session.info)
         self.faults.committed()
+        await self.reads.committed()
 
     def pools(self) -> list[PoolUse]:
         """The engine's pool and the read pool's, as they stand (for the metrics)."""

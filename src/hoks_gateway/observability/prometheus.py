@@ -82,6 +82,11 @@ REPLICA_LAG = Gauge(
     ["replica"],
     multiprocess_mode="livemax",
 )
+REPLICA_FAILOVERS = Counter(
+    "hoks_db_replica_failovers",
+    "Reads a replica failed (down, frozen, a recovery conflict) that the primary then answered.",
+    ["replica"],
+)
 REPLICA_FIT = Gauge(
     "hoks_db_replica_fit",
     "1 while a replica takes reads (up and within HOKS_REPLICA_MAX_LAG_MS), else 0.",
@@ -170,6 +175,7 @@ class Sampler:
         self._servers = servers
         self._waits: dict[str, int] = {}
         self._reads: dict[str, int] = {}
+        self._failovers: dict[str, int] = {}
 
     def sample(self) -> None:
         for pool in self._pools():
@@ -181,6 +187,9 @@ class Sampler:
             if server.replica:
                 REPLICA_LAG.labels(server.name).set(server.lag_s)
                 REPLICA_FIT.labels(server.name).set(1 if server.fit else 0)
+                _add_growth(
+                    REPLICA_FAILOVERS.labels(server.name), self._failovers, server.name, server.failovers
+                )
 
     async def run(self, interval_s: float = SAMPLE_INTERVAL_S) -> None:
         while True:
