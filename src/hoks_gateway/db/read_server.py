@@ -43,6 +43,13 @@ class ReadServer:
                 connection.terminate()
                 await pool.expire_connections()
                 raise
+            except (asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
+                if isinstance(error, asyncpg.InterfaceError) and not connection.is_closed():
+                    raise
+                # The server went away between two messages of one statement (a shutdown while
+                # asyncpg introspected a type): the connection is broken, the server unavailable.
+                connection.terminate()
+                raise ConnectionResetError(f"the connection to {self.name} broke") from error
         self.reads += 1
         metrics.count_statement(time.perf_counter() - started)
         return rows
