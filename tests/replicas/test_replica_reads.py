@@ -29,7 +29,7 @@ from tests.faults.plans import READ, UPDATE, Plan, code_of, import_plans
 from tests.faults.torn import Seen, first_revisions, read_until, write_revisions
 from tests.replicas.cluster import Cluster, Standby, until, value
 
-ORGANISATION = "query($oid: ID!) { organisation(oid: $oid) { name { fi } } }"
+LEARNER = "query($oid: ID!) { learner(oid: $oid) { surname } }"
 WRITER = Principal(PrincipalKind.ADMIN, make_oid(24, random.Random(1)))
 OTHER = Principal(PrincipalKind.ADMIN, make_oid(24, random.Random(2)))
 # Large enough that a paused replica stays fit for the whole test: what it answers is then old.
@@ -90,28 +90,29 @@ def failovers(app: Starlette, replica: str = "replica-1") -> int:
     return next(server.failovers for server in db.reads.servers() if server.name == replica)
 
 
-async def organisation(cluster: Cluster, seed: int, name: str) -> str:
-    """A new koulutustoimija, once every replica has it too."""
+async def learner(cluster: Cluster, seed: int, surname: str) -> str:
+    """A new learner, once every replica has them too. (Their surname tells where a read was
+    served; organisations would not, as each worker keeps those it has read for a while.)"""
     db = Database.connect(cluster.primary_url, pool_size=1, max_overflow=0)
     try:
-        toimija, _ = await Factory(db, random.Random(seed)).provider(name)
+        oid = await Factory(db, random.Random(seed)).learner(surname=surname)
     finally:
         await db.dispose()
     for standby in cluster.standbys:
         await standby.caught_up()
-    return toimija
+    return oid
 
 
-async def rename(cluster: Cluster, oid: str, name: str) -> None:
+async def rename(cluster: Cluster, oid: str, surname: str) -> None:
     """On the primary alone, as nothing of the gateway would."""
-    await value(cluster.primary_url, "UPDATE organisations SET name_fi = $2 WHERE oid = $1", oid, name)
+    await value(cluster.primary_url, "UPDATE learners SET surname = $2 WHERE oid = $1", oid, surname)
 
 
 async def name_of(client: httpx.AsyncClient, oid: str, headers: dict[str, str]) -> str:
-    body = await graphql(client, ORGANISATION, {"oid": oid}, headers)
+    body = await graphql(client, LEARNER, {"oid": oid}, headers)
     assert "errors" not in body, body
-    name: str = body["data"]["organisation"]["name"]["fi"]
-    return name
+    surname: str = body["data"]["learner"]["surname"]
+    return surname
 
 
 async def plan_for(cluster: Cluster, client: httpx.AsyncClient, seed: int, headers: dict[str, str]) -> Plan:
@@ -135,7 +136,7 @@ async def email_of(client: httpx.AsyncClient, plan: Plan, headers: dict[str, str
 
 
 async def test_reads_are_served_by_the_replica(cluster: Cluster, tmp_path: Path) -> None:
-    oid = await organisation(cluster, 101, "Replica Oy")
+    oid = await learner(cluster, 101, "Replica Oy")
     reader = bearer(tmp_path, OTHER)
     replica = cluster.standbys[0]
     async with replicated(cluster, tmp_path) as (client, app):
@@ -198,7 +199,7 @@ async def test_a_principals_write_is_in_its_next_read_and_where_its_position_is_
 async def test_a_stopped_replica_is_skipped_without_errors_and_serves_again_once_back(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    oid = await organisation(cluster, 103, "Failover Oy")
+    oid = await learner(cluster, 103, "Failover Oy")
     reader = bearer(tmp_path, OTHER)
     replica = cluster.standbys[0]
     async with replicated(cluster, tmp_path, db_connect_timeout_s=2) as (client, app):
@@ -238,7 +239,7 @@ async def test_a_stopped_replica_is_skipped_without_errors_and_serves_again_once
 
 
 async def test_a_lagging_replica_is_skipped_until_it_has_caught_up(cluster: Cluster, tmp_path: Path) -> None:
-    oid = await organisation(cluster, 104, "Viive Oy")
+    oid = await learner(cluster, 104, "Viive Oy")
     reader = bearer(tmp_path, OTHER)
     replica = cluster.standbys[0]
     async with replicated(cluster, tmp_path, max_lag_ms=300) as (client, app):
@@ -265,7 +266,7 @@ async def test_a_lagging_replica_is_skipped_until_it_has_caught_up(cluster: Clus
 async def test_a_frozen_replica_costs_its_readers_a_command_timeout_not_an_error(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    oid = await organisation(cluster, 105, "Jäätynyt Oy")
+    oid = await learner(cluster, 105, "Jäätynyt Oy")
     reader = bearer(tmp_path, OTHER)
     replica = cluster.standbys[0]
     settings = {"db_connect_timeout_s": 2, "db_statement_timeout_ms": 1000, "db_command_timeout_s": 2}
