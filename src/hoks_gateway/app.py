@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hoks_gateway import access_log, front
+from hoks_gateway import access_log, front, heap
 from hoks_gateway.auth.authenticator import Authenticator
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.auth.config import gateway_signing_key, lockout_policy, token_issuer, token_verifier
@@ -170,4 +170,6 @@ def _cors(settings: Settings) -> list[Middleware]:
 
 def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings from HOKS_* variables (the parent set the URL)."""
-    return create_app(Settings())
+    app = create_app(Settings())
+    heap.settle()
+    return app

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import httpx
 import uvicorn
 
-from hoks_gateway import __version__
+from hoks_gateway import __version__, heap
 from hoks_gateway.app import create_app
 from hoks_gateway.auth.client_secrets import new_secret
 from hoks_gateway.auth.clock import system_clock
@@ -78,9 +78,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         else:
             if settings.metrics_port is not None:
                 serve_metrics(settings.host, settings.metrics_port)
-            uvicorn.run(
-                create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
-            )
+            app = create_app(settings)
+            heap.settle()
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
     print("hoks-gateway stopped.", file=sys.stderr)
     return 0
 
