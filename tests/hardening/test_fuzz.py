@@ -27,7 +27,7 @@ from graphql import (
     StringValueNode,
     ValueNode,
 )
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 
@@ -38,6 +38,7 @@ from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.export import sdl
 from tests.client import bearer
 from tests.factories import Factory
+from tests.hardening.hostile import reproducible
 from tests.hardening.server import report, serving
 
 EXAMPLES = 6  # per root field and principal: 19 fields x 6 principals x 6 = ~700 requests
@@ -98,14 +99,7 @@ async def _world(database_url: str) -> dict[str, Principal | None]:
 def _fuzz_operation(
     operation: Any, base: str, headers: dict[str, str], statuses: Counter[int], failures: list[str]
 ) -> None:
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @reproducible(EXAMPLES)
     @given(case=operation.as_strategy())
     def check(case: Any) -> None:
         response = case.call(base_url=f"{base}/graphql", headers=headers, timeout=30)

@@ -21,6 +21,7 @@ from hoks_gateway.auth.principal import PrincipalKind as Kind
 from hoks_gateway.db.tables import AuditEvent as AuditEventRow
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.graphql.pagination import Connection, Keyset, connection, page_size
+from hoks_gateway.hoks.ids import hoks_id
 from hoks_gateway.identifiers import OPH_ROOT_OID
 from hoks_gateway.organisations.types import Organisation, load_organisation
 
@@ -95,7 +96,8 @@ def _conditions(f: AuditEventFilter) -> list[ColumnElement[bool]]:
     )
     found += [column == str(value) for column, value in equal if value is not None]
     if f.hoks_id is not None:
-        found.append(AuditEventRow.target_hoks_id == int(f.hoks_id) if str(f.hoks_id).isdigit() else false())
+        number = hoks_id(str(f.hoks_id))
+        found.append(false() if number is None else AuditEventRow.target_hoks_id == number)
     if f.at_from is not None:
         found.append(AuditEventRow.at >= f.at_from)
     if f.at_to is not None:

@@ -47,6 +47,7 @@ from strawberry.extensions import SchemaExtension
 
 from hoks_gateway.errors import BadUserInput, GatewayError
 from hoks_gateway.graphql.document_cache import caches_for
+from hoks_gateway.graphql.masking import request_error
 from hoks_gateway.settings import Settings
 
 PAGE_ARGUMENTS = ("first", "last")
@@ -338,10 +339,6 @@ def measure(schema: GraphQLSchema, document: DocumentNode, limits: Limits = Limi
     return max(found, key=lambda m: m.cost, default=_NOTHING)
 
 
-def _graphql_error(error: GatewayError) -> GraphQLError:
-    return GraphQLError(error.message, extensions=error.extensions)
-
-
 _PARSER_GAVE_UP = "Syntax Error: Document contains more than"
 
 # graphql-core's lexer costs ~10 µs a token in Python; this C-speed count (~0.2 µs) turns a token
@@ -388,12 +385,12 @@ class GatewayLimits(SchemaExtension):
             limits = self.limits()
             too_many = TooManyTokens(f"The document has more than the limit of {limits.max_tokens} tokens.")
             if exceeds_tokens(context.query, limits.max_tokens):
-                raise _graphql_error(too_many)
+                raise request_error(too_many)
             try:
                 context.graphql_document = parse(context.query, max_tokens=limits.max_tokens)
             except GraphQLSyntaxError as error:
                 if error.message.startswith(_PARSER_GAVE_UP):
-                    raise _graphql_error(too_many) from None
+                    raise request_error(too_many) from None
                 # Other syntax errors are left for strawberry's parse, which reports them.
         yield
 
@@ -405,7 +402,7 @@ class GatewayLimits(SchemaExtension):
             errors = self._check(document, limits)
             if errors:
                 # Refused before the standard rules ever see the document.
-                context.pre_execution_errors = [_graphql_error(e) for e in errors]
+                context.pre_execution_errors = [request_error(e) for e in errors]
             elif not limits.introspection:
                 context.validation_rules = (*context.validation_rules, _NoIntrospection)
         yield

@@ -43,6 +43,11 @@ def client_error(original: BaseException, where: object = None) -> GatewayError:
     return internal_error(original, where)
 
 
+def request_error(error: GatewayError) -> GraphQLError:
+    """A refusal made before execution, as the GraphQL error that carries its code."""
+    return GraphQLError(error.message, extensions=error.extensions)
+
+
 def masked(error: GraphQLError, *, suggestions: bool = True) -> GraphQLError:
     original = error.original_error
     # Variable coercion wraps graphql-core's own GraphQLError (e.g. an unknown input field): that

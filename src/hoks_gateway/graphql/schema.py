@@ -6,6 +6,7 @@ import datetime as dt
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hoks_gateway.audit import queries as audit_queries
@@ -18,9 +19,11 @@ from hoks_gateway.graphql import nodes
 from hoks_gateway.graphql.compiled.executor import GatewayExecutor
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.graphql.document_cache import CachedParse, CachedValidation
+from hoks_gateway.graphql.input_checks import InputChecks
 from hoks_gateway.graphql.limits import GatewayLimits
 from hoks_gateway.graphql.pagination import Connection
 from hoks_gateway.graphql.relay import Node
+from hoks_gateway.graphql.scalars import DATE_TIME
 from hoks_gateway.hoks import listing as hoks_listing
 from hoks_gateway.hoks import mutations as hoks_mutations
 from hoks_gateway.hoks.mutations import HoksPayload
@@ -127,9 +130,13 @@ def build_schema() -> strawberry.Schema:
     enforce_rules(Query, Mutation)
     make_idempotent(Mutation)
     # The document caches sit around the limits, which must see every request (document_cache.py).
-    extensions = [CachedParse, GatewayLimits, CachedValidation, AuditReads]
+    extensions = [CachedParse, GatewayLimits, InputChecks, CachedValidation, AuditReads]
     return GatewaySchema(
-        query=Query, mutation=Mutation, extensions=extensions, execution_context_class=GatewayExecutor
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        execution_context_class=GatewayExecutor,
+        config=StrawberryConfig(scalar_map={dt.datetime: DATE_TIME}),
     )
 
 

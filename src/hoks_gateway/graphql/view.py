@@ -65,7 +65,13 @@ class GraphQLView(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
+        decoded = orjson.loads(data)
+        # strawberry reads the body's fields without asking whether it is an object; a batch (a
+        # list) it refuses itself.
+        if not isinstance(decoded, dict | list):
+            got = _JSON_KINDS.get(type(decoded), "a value")
+            raise HTTPException(400, f'Send a JSON object, {{"query": "…", "variables": {{…}}}}; got {got}.')
+        return decoded
 
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
@@ -125,6 +131,7 @@ class GraphQLView(GraphQL[Context, None]):
         return data  # type: ignore[return-value]
 
 
+_JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 

@@ -26,6 +26,7 @@ from hoks_gateway.graphql.context import Info
 from hoks_gateway.hoks import graphql_parts
 from hoks_gateway.hoks.content import PARTS
 from hoks_gateway.hoks.document import HoksDocument
+from hoks_gateway.hoks.ids import hoks_id
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.hoks.service import HoksWrites, Written
 from hoks_gateway.hoks.types import Hoks
@@ -91,10 +92,10 @@ def _payload(info: Info, written: Written) -> HoksPayload:
 
 
 def _plan_id(value: strawberry.ID) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise NotFound(f"No HOKS with id {value!r} is visible to you.") from None
+    number = hoks_id(str(value))
+    if number is None:
+        raise NotFound(f"No HOKS with id {value!r} is visible to you.")
+    return number
 
 
 async def create_hoks(info: Info, input: Any) -> HoksPayload:

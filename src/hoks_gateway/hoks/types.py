@@ -19,6 +19,7 @@ from hoks_gateway.hoks.document import HoksDocument
 from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.enums import HoksSource
 from hoks_gateway.hoks.history import RevisionRecord, as_of, parse_date, parse_instant
+from hoks_gateway.hoks.ids import hoks_id as parse_hoks_id
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.hoks.revisions import Approval, HoksRevision, approvals, revision_page
 from hoks_gateway.learners.types import Learner, StudyRight, learner_from
@@ -185,9 +186,8 @@ class Hoks(Node):
 
 async def load_hoks(info: Info, hoks_id: str, at: dt.datetime | None = None) -> Hoks | None:
     """The plan by id, or as it stood at `at` (null before it was created)."""
-    try:
-        key = int(hoks_id)
-    except ValueError:
+    key = parse_hoks_id(hoks_id)
+    if key is None:
         return None
     record = await info.context.loaders.hoks.load(key)
     if record is None:

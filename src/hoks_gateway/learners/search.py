@@ -32,6 +32,7 @@ from hoks_gateway.db.tables import LISTED_EVERYWHERE, Hoks, Learner, LearnerList
 from hoks_gateway.errors import BadUserInput
 from hoks_gateway.graphql.cursors import Cursors
 from hoks_gateway.graphql.pagination import Keyset
+from hoks_gateway.hoks.ids import searched_hoks_id
 from hoks_gateway.learners.repository import LearnerRecord
 from hoks_gateway.organisations.access import at_or_below
 
@@ -88,10 +89,11 @@ class LearnerSearch:
 
     def _term(self, term: str) -> ColumnElement[bool]:
         """One search word, against the learner of the enclosing study right or the study right."""
-        if term.isdigit():
+        number = searched_hoks_id(term)
+        if number is not None:
             return exists().where(
                 Hoks.study_right_oid == StudyRight.oid,
-                Hoks.id == int(term),
+                Hoks.id == number,
                 Hoks.deleted_at.is_(None),
                 self.scope.hoks_visible(),
             )

@@ -120,7 +120,10 @@ class TransferStatistics:
 
 
 async def transfer_statistics(info: Info, as_of: dt.date | None = None) -> TransferStatistics:
-    period = Period(as_of)
+    # As of the last day a date can hold is as of now: no plan was made or deleted later. Asked
+    # for as that date, the database got PostgreSQL's `infinity` (asyncpg's reading of date.max),
+    # later than in-force plans' `infinity` too, and the next day overflowed.
+    period = Period(None if as_of == dt.date.max else as_of)
     in_force = select(HoksDaily.koulutustoimija_oid, HoksDaily.hoks_count).where(period.summary_in_force())
     plans = in_force.subquery()
     # Grouped rather than count(DISTINCT): a hash or index-only walk instead of a sort (≈ 20 ms

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hoks_gateway import identifiers
+from hoks_gateway.dates import later
 from hoks_gateway.hoks.document.formats import ehoks_date
 from hoks_gateway.hoks.document.model import PART_ARRAYS
 from hoks_gateway.hoks.document.study_right import HOKS_KINDS, StudyRightFacts, StudyRightKind
@@ -400,7 +401,7 @@ def _acquisition_method(path: str, method: Json, ctx: RuleContext) -> Iterator[V
                 "Korjaa alku- ja loppupäivämäärä oikein päin. (loppu is before alku.)",
                 "date-order",
             )
-        elif end > _plus_years(start, MAX_PERIOD_YEARS):
+        elif end > (later(start, years=MAX_PERIOD_YEARS) or dt.date.max):
             yield Violation(
                 f"{path}.loppu",
                 f"Korjaa jakso enintään 5 vuoden pituiseksi. (At most {MAX_PERIOD_YEARS} years.)",
@@ -488,10 +489,3 @@ def _integer(value: object) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
-
-
-def _plus_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February into a common year: java.time gives the 28th
-        return day.replace(year=day.year + years, day=28)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from hoks_gateway.dates import later
 from hoks_gateway.hoks.document.model import (
     CommonUnitAreaToAcquire,
     HoksDocument,
@@ -22,7 +23,7 @@ from hoks_gateway.hoks.document.model import (
     VocationalUnitToAcquire,
 )
 
-COMPLETION_CUTOFF = dt.timedelta(days=14)
+COMPLETION_CUTOFF_DAYS = 14
 
 UnitToAcquire = VocationalUnitToAcquire | LocalUnitToAcquire | CommonUnitAreaToAcquire
 PartToAcquire = UnitToAcquire | TuvaCoursePart
@@ -73,7 +74,8 @@ def unit_milestone(demonstration_days: Iterable[tuple[dt.date, dt.date]], has_me
     # the cut-off when it is on or before today - 14 days: every demonstration must have begun
     # and ended by then.
     last = max(max(first for first, _ in days), max(end for _, end in days))
-    return Milestone(planned=False, completes_on=last + COMPLETION_CUTOFF)
+    # Two weeks after 9999-12-17 there is no day left: such a part is never completed.
+    return Milestone(planned=False, completes_on=later(last, days=COMPLETION_CUTOFF_DAYS))
 
 
 def tuva_milestone(ends_on: dt.date) -> Milestone:
