@@ -5,7 +5,13 @@ barely moves with the rest of the machine's load."""
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+
+import asyncpg
+
+from bench.loadgen import Result
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -33,9 +39,56 @@ def tree_cpu_s(pid: int) -> float:
             if parent in tree and child not in tree:
                 tree.add(child)
                 grew = True
-    total = 0
-    for member in tree:
-        fields = _stat(member)
-        if fields is not None:
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / _TICKS
+    return sum(_own_cpu_s(member) for member in tree)
+
+
+def _own_cpu_s(pid: int) -> float:
+    fields = _stat(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+# --- what a phase of a benchmark cost the gateway and PostgreSQL ------------------------------
+#
+# PostgreSQL's share is its client backends serving the benchmark's database (the gateway's pools
+# keep theirs); its background processes (WAL writer, checkpointer, autovacuum) are not counted,
+# nor are backends that ended during the phase. docs/scaling.md reads per-core costs off these.
+
+
+async def _backends_cpu_s(database_url: str) -> dict[int, float]:
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return {row["pid"]: _own_cpu_s(row["pid"]) for row in rows}
+
+
+@dataclass(frozen=True)
+class Spent:
+    gateway_s: float
+    servers_s: Mapping[str, float]
+    """PostgreSQL's, by server."""
+
+    def per_request_ms(self, requests: int) -> str:
+        servers = ", ".join(f"{name} {s / requests * 1000:.2f} ms" for name, s in self.servers_s.items())
+        return f"CPU per request: gateway {self.gateway_s / requests * 1000:.2f} ms, {servers}"
+
+
+async def measured(
+    gateway_pid: int, databases: Mapping[str, str], phase: Awaitable[Result]
+) -> tuple[Result, Spent]:
+    """`phase` run, and the CPU it cost the gateway (`gateway_pid` and its workers) and the
+    PostgreSQL backends of each of `databases` (name: URL; a primary and its replicas)."""
+    gateway_before = tree_cpu_s(gateway_pid)
+    before = {name: await _backends_cpu_s(url) for name, url in databases.items()}
+    result = await phase
+    gateway_after = tree_cpu_s(gateway_pid)
+    spent = {}
+    for name, url in databases.items():
+        after = await _backends_cpu_s(url)
+        # A backend that started during the phase spent all of its time in it.
+        spent[name] = sum(s - before[name].get(pid, 0.0) for pid, s in after.items())
+    return result, Spent(gateway_after - gateway_before, spent)

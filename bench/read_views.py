@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import tempfile
 from collections.abc import Callable
@@ -23,12 +24,15 @@ import asyncpg
 import httpx
 
 from bench import loadgen
-from bench.datasets import DEFAULT_SERVER, ensure_seeded
-from bench.server import uvicorn_process
+from bench.cpu import Spent, measured
+from bench.datasets import DEFAULT_SERVER, database_name, ensure_seeded
+from bench.server import Served, serving, uvicorn_command
 from bench.views import LEARNER_VIEW, PLAN_DETAIL, STAFF_LIST, STATISTICS
 from hoks_gateway.auth.demo import dev_token_issuer
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
+from hoks_gateway.db.urls import with_database
 from hoks_gateway.settings import Settings
+from tests.replicas.cluster import make_cluster
 
 ADMIN = Principal(PrincipalKind.ADMIN, "1.2.246.562.24.79405180789")
 STAFF_OID = "1.2.246.562.24.92634157188"
@@ -79,8 +83,13 @@ def body(query: str, variables: Callable[[int], dict[str, Any]]) -> loadgen.Make
 
 
 async def measure(
-    base: str, data_dir: Path, found: dict[str, Any], requests: int, concurrency: int
-) -> list[loadgen.Result]:
+    served: Served,
+    databases: dict[str, str],
+    data_dir: Path,
+    found: dict[str, Any],
+    requests: int,
+    concurrency: int,
+) -> list[tuple[loadgen.Result, Spent]]:
     issuer = dev_token_issuer(Settings(data_dir=data_dir, demo=True))
 
     def bearer(principal: Principal) -> dict[str, str]:
@@ -91,6 +100,7 @@ async def measure(
         Principal(PrincipalKind.STAFF, STAFF_OID, {found["oppilaitos"]: frozenset({Privilege.READ})})
     )
     admin = bearer(ADMIN)
+    base = served.base
     cursors = await list_cursors(base, staff, found["oppilaitos"], 20)
     plans = found["plans"]
     views: list[tuple[str, loadgen.MakeBody, Any]] = [
@@ -117,9 +127,8 @@ async def measure(
             name, url, make_body, requests=min(50, requests), concurrency=concurrency, headers=headers
         )
         count = requests if name != "transferStatistics" else max(20, requests // 10)
-        results.append(
-            await loadgen.run(name, url, make_body, requests=count, concurrency=concurrency, headers=headers)
-        )
+        phase = loadgen.run(name, url, make_body, requests=count, concurrency=concurrency, headers=headers)
+        results.append(await measured(served.pid, databases, phase))
     return results
 
 
@@ -133,28 +142,44 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers")
     parser.add_argument("--port", type=int, default=8761)
+    parser.add_argument(
+        "--with-replica",
+        action="store_true",
+        help="seed an embedded primary of its own with a streaming replica (tests/replicas/cluster.py) "
+        "instead of --server, and read from the replica: PostgreSQL's CPU split by server",
+    )
     args = parser.parse_args()
 
-    url = asyncio.run(ensure_seeded(args.server, args.plans))
-    found = asyncio.run(subjects(url, random.Random(6)))
-    with tempfile.TemporaryDirectory() as data_dir:
-        env = {
-            "HOKS_DATABASE_URL": url,
-            "HOKS_DEMO": "1",
-            "HOKS_DATA_DIR": data_dir,
-            "HOKS_DEBUG_METRICS": "1",
-        }
-        with uvicorn_process(
-            "hoks_gateway.app:app_from_environment", args.port, env, workers=args.workers, factory=True
-        ) as base:
-            results = asyncio.run(measure(base, Path(data_dir), found, args.requests, args.concurrency))
+    with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as stack:
+        server, replica = args.server, None
+        if args.with_replica:
+            base = Path(work) / "cluster"
+            base.mkdir(mode=0o755)
+            cluster = make_cluster(base, replicas=1)
+            stack.callback(cluster.stop)
+            server, replica = cluster.primary_url, cluster.standbys[0]
+        url = asyncio.run(ensure_seeded(server, args.plans))
+        found = asyncio.run(subjects(url, random.Random(6)))
+        databases = {"PostgreSQL": url}
+        env = {"HOKS_DATABASE_URL": url, "HOKS_DEMO": "1", "HOKS_DATA_DIR": work, "HOKS_DEBUG_METRICS": "1"}
+        if replica is not None:
+            asyncio.run(replica.caught_up())
+            replica_url = with_database(replica.url, database_name(args.plans, 2019))
+            databases = {"primary": url, "replica": replica_url}
+            env["HOKS_DATABASE_REPLICA_URLS"] = replica_url
+        command = uvicorn_command(
+            "hoks_gateway.app:app_from_environment", args.port, workers=args.workers, factory=True
+        )
+        with serving(command, args.port, env) as served:
+            measuring = measure(served, databases, Path(work), found, args.requests, args.concurrency)
+            results = asyncio.run(measuring)
     print(
         f"\n{args.plans:,} plans; staff list of the largest oppilaitos "
         f"({found['listed_study_rights']:,} study rights); {args.workers} worker(s), "
-        f"{args.concurrency} concurrent clients"
+        f"{args.concurrency} concurrent clients" + (", reads from a streaming replica" if replica else "")
     )
-    for result in results:
-        print(result.line())
+    for result, spent in results:
+        print(f"{result.line()}   {spent.per_request_ms(len(result.latencies_s))}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.cpu import Spent, measured
 from bench.loadgen import Result, run
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import Privilege
@@ -209,32 +210,41 @@ async def main(args: argparse.Namespace) -> None:
                 f"concurrency {args.concurrency}, {args.workers} uvicorn worker(s), "
                 f"{os.cpu_count()} CPUs shared with PostgreSQL and the clients"
             )
-            results: list[Result] = []
+            pid = process.pid
+            results: list[tuple[Result, Spent]] = []
             results.append(
-                await run(
-                    "createHoks",
-                    f"{base}/graphql",
-                    lambda i: {"query": CREATE, "variables": {"i": created[i]}},
-                    requests=args.plans,
-                    concurrency=args.concurrency,
-                    headers=headers,
-                    max_seconds=args.max_seconds,
+                await measured(
+                    pid,
+                    {"PostgreSQL": url},
+                    run(
+                        "createHoks",
+                        f"{base}/graphql",
+                        lambda i: {"query": CREATE, "variables": {"i": created[i]}},
+                        requests=args.plans,
+                        concurrency=args.concurrency,
+                        headers=headers,
+                        max_seconds=args.max_seconds,
+                    ),
                 )
             )
             ids = await _plan_ids(url, pairs)
             results.append(
-                await run(
-                    "replaceHoks (expectedRevision)",
-                    f"{base}/graphql",
-                    lambda i: {"query": REPLACE, "variables": {"id": str(ids[i]), "i": replaced[i]}},
-                    requests=args.plans,
-                    concurrency=args.concurrency,
-                    headers=headers,
-                    max_seconds=args.max_seconds,
+                await measured(
+                    pid,
+                    {"PostgreSQL": url},
+                    run(
+                        "replaceHoks (expectedRevision)",
+                        f"{base}/graphql",
+                        lambda i: {"query": REPLACE, "variables": {"id": str(ids[i]), "i": replaced[i]}},
+                        requests=args.plans,
+                        concurrency=args.concurrency,
+                        headers=headers,
+                        max_seconds=args.max_seconds,
+                    ),
                 )
             )
-            for result in results:
-                print(result.line("plans"))
+            for result, spent in results:
+                print(f"{result.line('plans')}   {spent.per_request_ms(len(result.latencies_s))}")
     finally:
         if process is not None:
             process.terminate()
