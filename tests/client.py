@@ -13,6 +13,8 @@ from starlette.applications import Starlette
 from hoks_gateway.app import create_app
 from hoks_gateway.auth.demo import dev_token_issuer
 from hoks_gateway.auth.principal import Principal, PrincipalKind
+from hoks_gateway.authz.pseudonyms import Identifier, Pseudonymiser
+from hoks_gateway.authz.secret import server_secret
 from hoks_gateway.settings import Settings
 
 ADMIN = Principal(PrincipalKind.ADMIN, "1.2.246.562.24.79405180789")
@@ -54,3 +56,16 @@ def bearer(data_dir: Path, principal: Principal = ADMIN) -> dict[str, str]:
     """An Authorization header signed with the demo key under `data_dir` (demo mode)."""
     issuer = dev_token_issuer(Settings(data_dir=data_dir, demo=True))
     return {"Authorization": f"Bearer {issuer.issue(principal, 600)}"}
+
+
+def pseudonyms(settings: Settings) -> Pseudonymiser:
+    """The pseudonyms a gateway with these settings shows analysts (a demo one keeps its secret
+    under its data dir): how an analyst names a learner, study right or plan."""
+    secret = server_secret(settings)
+    assert secret is not None, "analysts need a server secret"
+    return Pseudonymiser.from_secret(secret)
+
+
+def pseudonym(data_dir: Path, kind: Identifier, value: str | int) -> str:
+    """The pseudonym of an identifier, as a demo gateway on `data_dir` shows it to analysts."""
+    return pseudonyms(Settings(data_dir=data_dir, demo=True)).pseudonym(kind, str(value))

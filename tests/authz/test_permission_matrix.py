@@ -20,11 +20,13 @@ import pytest
 
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import PrincipalKind
+from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.authz.rules import RULES
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.settings import Settings
 from tests.auth.helpers import error_codes, mint, post_graphql
 from tests.authz.world import SERVICE_ID, Plan, World
+from tests.client import pseudonyms
 
 
 class Target(Enum):
@@ -39,92 +41,96 @@ def _plan(world: World, target: Target) -> Plan:
     )
 
 
+Named = Callable[[Identifier, str], str]
+"""An identifier as the caller names it: analysts by its pseudonym, everyone else as it is."""
+
+
 @dataclass(frozen=True)
 class Probe:
     query: str
-    variables: Callable[[World, Target], dict[str, Any]]
+    variables: Callable[[World, Target, Named], dict[str, Any]]
     personal: bool
     """Rows of personal data, filtered by scope (else: the same answer for every allowed caller)."""
     refusal: Callable[[PrincipalKind, Target], str] | None = None
     """For writes, which must leave the world as it is: the error code a caller who passes the
     rule gets (the probe is built to be refused after the access checks)."""
-    found: Callable[[Any, World, Target], bool] | None = None
+    found: Callable[[Any, World, Target, Named], bool] | None = None
     """For lists, which are never null: whether the target is in the answer."""
 
 
 PROBES: dict[str, Probe] = {
     "Query.organisation": Probe(
         "query($v: ID!) { result: organisation(oid: $v) { oid } }",
-        lambda w, t: {"v": _plan(w, t).oppilaitos},
+        lambda w, t, n: {"v": _plan(w, t).oppilaitos},
         personal=False,
     ),
-    "Query.me": Probe("{ result: me { kind oid } }", lambda w, t: {}, personal=False),
+    "Query.me": Probe("{ result: me { kind oid } }", lambda w, t, n: {}, personal=False),
     "Query.learner": Probe(
         "query($v: ID!) { result: learner(oid: $v) { oid } }",
-        lambda w, t: {"v": _plan(w, t).learner},
+        lambda w, t, n: {"v": n(Identifier.LEARNER, _plan(w, t).learner)},
         personal=True,
     ),
     "Query.studyRight": Probe(
         "query($v: ID!) { result: studyRight(oid: $v) { oid } }",
-        lambda w, t: {"v": _plan(w, t).study_right},
+        lambda w, t, n: {"v": n(Identifier.STUDY_RIGHT, _plan(w, t).study_right)},
         personal=True,
     ),
     "Query.hoks": Probe(
         "query($v: ID!) { result: hoks(id: $v) { id } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        lambda w, t, n: {"v": n(Identifier.HOKS, str(_plan(w, t).hoks))},
         personal=True,
     ),
     "Query.node": Probe(
         "query($v: ID!) { result: node(id: $v) { id } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        lambda w, t, n: {"v": n(Identifier.HOKS, str(_plan(w, t).hoks))},
         personal=True,
     ),
     "Query.learners": Probe(
         "query($v: String) { result: learners(search: $v) { totalCount edges { node { id } } } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        lambda w, t, n: {"v": n(Identifier.HOKS, str(_plan(w, t).hoks))},
         personal=True,
-        found=lambda result, w, t: bool(result["edges"]) and result["totalCount"] == 1,
+        found=lambda result, w, t, n: bool(result["edges"]) and result["totalCount"] == 1,
     ),
     "Query.hokses": Probe(
         "{ result: hokses(first: 100) { nodes { id } } }",
-        lambda w, t: {},
+        lambda w, t, n: {},
         personal=True,
-        found=lambda result, w, t: {"id": str(_plan(w, t).hoks)} in result["nodes"],
+        found=lambda result, w, t, n: {"id": n(Identifier.HOKS, str(_plan(w, t).hoks))} in result["nodes"],
     ),
     "Query.transferStatistics": Probe(
-        "{ result: transferStatistics { hoksCount providersStarted } }", lambda w, t: {}, personal=False
+        "{ result: transferStatistics { hoksCount providersStarted } }", lambda w, t, n: {}, personal=False
     ),
     "Query.transferCoverage": Probe(
         "query($v: ID!) { result: transferCoverage(organisationOid: $v) { requiredCount } }",
-        lambda w, t: {"v": _plan(w, t).oppilaitos},
+        lambda w, t, n: {"v": _plan(w, t).oppilaitos},
         personal=False,
     ),
     "Query.auditEvents": Probe(
-        "{ result: auditEvents(first: 1) { totalCount } }", lambda w, t: {}, personal=False
+        "{ result: auditEvents(first: 1) { totalCount } }", lambda w, t, n: {}, personal=False
     ),
     "Mutation.createHoks": Probe(
         "mutation($v: HoksInput!) { result: createHoks(input: $v) { hoks { id } } }",
-        lambda w, t: {"v": _new_plan(w, t, typed=True)},
+        lambda w, t, n: {"v": _new_plan(w, t, typed=True)},
         personal=True,
         refusal=lambda k, t: _create_refusal(k, t),
     ),
     "Mutation.importEhoksDocument": Probe(
         "mutation($v: JSON!) { result: importEhoksDocument(document: $v) { hoks { id } } }",
-        lambda w, t: {"v": _new_plan(w, t, typed=False)},
+        lambda w, t, n: {"v": _new_plan(w, t, typed=False)},
         personal=True,
         refusal=lambda k, t: _create_refusal(k, t),
     ),
     "Mutation.updateHoks": Probe(
         'mutation($v: ID!) { result: updateHoks(id: $v, patch: {email: "a@b.fi"}, expectedRevision: -1)'
         " { hoks { id } } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        lambda w, t, n: {"v": str(_plan(w, t).hoks)},
         personal=True,
         refusal=lambda k, t: "REVISION_CONFLICT" if _visible(k, t) else "NOT_FOUND",
     ),
     "Mutation.replaceHoks": Probe(
         "mutation($v: ID!, $i: HoksInput!) { result: replaceHoks(id: $v, input: $i, expectedRevision: -1)"
         " { hoks { id } } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks), "i": _new_plan(w, t, typed=True)},
+        lambda w, t, n: {"v": str(_plan(w, t).hoks), "i": _new_plan(w, t, typed=True)},
         personal=True,
         refusal=lambda k, t: "REVISION_CONFLICT" if _visible(k, t) else "NOT_FOUND",
     ),
@@ -144,26 +150,26 @@ PROBES: dict[str, Probe] = {
     ),
     "Mutation.deleteHoks": Probe(
         "mutation($v: ID!) { result: deleteHoks(id: $v, expectedRevision: -1) { hoks { id } } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        lambda w, t, n: {"v": str(_plan(w, t).hoks)},
         personal=True,
         refusal=lambda k, t: "REVISION_CONFLICT" if _visible(k, t) else "NOT_FOUND",
     ),
     "Mutation.restoreHoks": Probe(
         "mutation($v: ID!) { result: restoreHoks(id: $v, expectedRevision: -1) { hoks { id } } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        lambda w, t, n: {"v": str(_plan(w, t).hoks)},
         personal=True,
         # No plan of the world is deleted, so there is none to restore.
         refusal=lambda k, t: "NOT_FOUND",
     ),
     "Mutation.upsertStudyRights": Probe(
         "mutation($v: [StudyRightInput!]!) { result: upsertStudyRights(input: $v) { created } }",
-        lambda w, t: {"v": [_unknown_organisation_study_right(w, t)]},
+        lambda w, t, n: {"v": [_unknown_organisation_study_right(w, t)]},
         personal=False,
         refusal=lambda k, t: "BAD_USER_INPUT",
     ),
     "Mutation.unlockServiceAccount": Probe(
         "mutation($v: String!) { result: unlockServiceAccount(clientId: $v) { clientId } }",
-        lambda w, t: {"v": SERVICE_ID},
+        lambda w, t, n: {"v": SERVICE_ID},
         personal=False,
     ),
 }
@@ -204,6 +210,12 @@ def _unknown_organisation_study_right(world: World, target: Target) -> dict[str,
         "status": "lasna",
         "startedOn": "2024-08-01",
     }
+
+
+def naming(settings: Settings, kind: PrincipalKind | None) -> Named:
+    if kind is not PrincipalKind.ANALYST:
+        return lambda _kind, value: value
+    return pseudonyms(settings).pseudonym
 
 
 def schema_root_fields() -> list[str]:
@@ -260,14 +272,15 @@ async def test_matrix(
     client, settings = gateway_client
     probe = PROBES[field]
     token = None if kind is None else mint(settings, world.principal(kind), clock=system_clock)
-    response = await post_graphql(client, probe.query, probe.variables(world, target), token=token)
+    named = naming(settings, kind)
+    response = await post_graphql(client, probe.query, probe.variables(world, target, named), token=token)
     body = response.json()
     want = expected(field, kind, target)
 
     if want in ("VISIBLE", "HIDDEN"):
         assert response.status_code == 200 and "errors" not in body, body
         result = body["data"]["result"]
-        present = result is not None if probe.found is None else probe.found(result, world, target)
+        present = result is not None if probe.found is None else probe.found(result, world, target, named)
         assert present == (want == "VISIBLE"), body
     else:
         assert error_codes(body) == [want], body
@@ -335,3 +348,88 @@ async def test_a_cursor_the_server_did_not_issue_is_refused(
     for cursor in (*made_up, altered, "2"):
         body = (await post_graphql(client, LIST_CURSORS[field], {"a": cursor}, token=token)).json()
         assert error_codes(body) == ["BAD_USER_INPUT"], (cursor, body)
+
+
+# --- analysts' identifiers: they name learners, study rights and plans by pseudonym only -------
+
+
+@dataclass(frozen=True)
+class Lookup:
+    query: str
+    kind: Identifier
+    real: Callable[[Plan], str]
+    unknown: str
+    """An identifier of that kind that names nothing in the world."""
+
+    def found(self, result: Any) -> bool:
+        return result is not None and result.get("totalCount", 1) > 0
+
+
+_LEARNERS = "query($v: String) { result: learners(search: $v) { totalCount edges { node { id oid } } } }"
+_NODE = "query($v: ID!) { result: node(id: $v) { id } }"
+_UNKNOWN_LEARNER, _UNKNOWN_STUDY_RIGHT = "1.2.246.562.24.10000000008", "1.2.246.562.15.10000000009"
+LOOKUPS = {
+    "learner": Lookup(
+        "query($v: ID!) { result: learner(oid: $v) { id oid } }",
+        Identifier.LEARNER,
+        lambda p: p.learner,
+        _UNKNOWN_LEARNER,
+    ),
+    "studyRight": Lookup(
+        "query($v: ID!) { result: studyRight(oid: $v) { id oid } }",
+        Identifier.STUDY_RIGHT,
+        lambda p: p.study_right,
+        _UNKNOWN_STUDY_RIGHT,
+    ),
+    "hoks": Lookup(
+        "query($v: ID!) { result: hoks(id: $v) { id } }", Identifier.HOKS, lambda p: str(p.hoks), "987654321"
+    ),
+    "node of a learner": Lookup(_NODE, Identifier.LEARNER, lambda p: p.learner, _UNKNOWN_LEARNER),
+    "node of a study right": Lookup(
+        _NODE, Identifier.STUDY_RIGHT, lambda p: p.study_right, _UNKNOWN_STUDY_RIGHT
+    ),
+    "node of a plan": Lookup(_NODE, Identifier.HOKS, lambda p: str(p.hoks), "987654321"),
+    "learners searched by learner": Lookup(
+        _LEARNERS, Identifier.LEARNER, lambda p: p.learner, _UNKNOWN_LEARNER
+    ),
+    "learners searched by study right": Lookup(
+        _LEARNERS, Identifier.STUDY_RIGHT, lambda p: p.study_right, _UNKNOWN_STUDY_RIGHT
+    ),
+    "learners searched by plan": Lookup(_LEARNERS, Identifier.HOKS, lambda p: str(p.hoks), "987654321"),
+}
+
+
+@pytest.mark.parametrize("lookup", sorted(LOOKUPS))
+async def test_analysts_find_by_pseudonym_and_never_by_real_identifier(
+    lookup: str, world: World, gateway_client: tuple[httpx.AsyncClient, Settings]
+) -> None:
+    client, settings = gateway_client
+    probe = LOOKUPS[lookup]
+    real = probe.real(world.own)
+    named = pseudonyms(settings)
+    shown = named.pseudonym(probe.kind, real)
+    elsewhere = next(kind for kind in (Identifier.LEARNER, Identifier.STUDY_RIGHT) if kind is not probe.kind)
+
+    async def answer(kind: PrincipalKind, value: str) -> Any:
+        token = mint(settings, world.principal(kind), clock=system_clock)
+        body = (await post_graphql(client, probe.query, {"v": value}, token=token)).json()
+        assert "errors" not in body, body
+        assert f'"{real}"' not in json.dumps(body), body
+        return body["data"]["result"]
+
+    # A real identifier (known from Koski or a provider's system) answers as an unknown one, and
+    # so does a pseudonym of another kind of identifier.
+    unknown = await answer(PrincipalKind.ANALYST, named.pseudonym(probe.kind, probe.unknown))
+    assert not probe.found(unknown)
+    assert await answer(PrincipalKind.ANALYST, real) == unknown
+    assert await answer(PrincipalKind.ANALYST, named.pseudonym(elsewhere, real)) == unknown
+    by_pseudonym = await answer(PrincipalKind.ANALYST, shown)
+    assert probe.found(by_pseudonym), by_pseudonym
+    # What is found is shown by pseudonym, its Relay id too (a search finds the learner).
+    if "edges" in by_pseudonym:
+        learner = named.pseudonym(Identifier.LEARNER, world.own.learner)
+        assert [e["node"] for e in by_pseudonym["edges"]] == [{"id": learner, "oid": learner}]
+    else:
+        assert set(by_pseudonym.values()) == {shown}
+    # Pseudonyms are the analysts' names: an administrator is not answered by one.
+    assert not probe.found(await answer(PrincipalKind.ADMIN, shown))

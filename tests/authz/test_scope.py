@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,11 +11,13 @@ import pytest
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.authz.policy import require_privilege
+from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.errors import Forbidden, NoAccessToStudyRight
 from hoks_gateway.settings import Settings
-from tests.auth.helpers import mint, post_graphql
+from tests.auth.helpers import error_codes, mint, post_graphql, running, settings_for
 from tests.authz.world import World
+from tests.client import pseudonyms
 
 LEARNER = """
 query($oid: ID!) {
@@ -86,16 +89,18 @@ async def test_delivering_organisation_staff_read_procured_training(
 
 
 async def test_analysts_see_stable_pseudonyms_and_no_names(world: World, gateway_client: Client) -> None:
-    first = await _ask(gateway_client, world, PrincipalKind.ANALYST, LEARNER, oid=world.own.learner)
-    again = await _ask(gateway_client, world, PrincipalKind.ANALYST, LEARNER, oid=world.own.learner)
+    named = pseudonyms(gateway_client[1]).pseudonym(Identifier.LEARNER, world.own.learner)
+    first = await _ask(gateway_client, world, PrincipalKind.ANALYST, LEARNER, oid=named)
+    again = await _ask(gateway_client, world, PrincipalKind.ANALYST, LEARNER, oid=named)
     learner = first["learner"]
-    assert learner["oid"].startswith("pseudonym:") and world.own.learner not in str(first)
+    assert learner["oid"] == named and world.own.learner not in str(first)
     assert (learner["firstNames"], learner["surname"]) == (None, None)
     assert learner["oid"] == again["learner"]["oid"]
     nested = {r["hoks"]["learner"]["oid"] for r in learner["studyRights"]}
     assert nested == {learner["oid"]}
-    other = await _ask(gateway_client, world, PrincipalKind.ANALYST, LEARNER, oid=world.other_org.learner)
-    assert other["learner"]["oid"] != learner["oid"]
+    other_learner = pseudonyms(gateway_client[1]).pseudonym(Identifier.LEARNER, world.other_org.learner)
+    other = await _ask(gateway_client, world, PrincipalKind.ANALYST, LEARNER, oid=other_learner)
+    assert other["learner"]["oid"] == other_learner != learner["oid"]
 
 
 def test_write_privilege_errors_follow_ehoks() -> None:
@@ -113,3 +118,20 @@ def test_write_privilege_errors_follow_ehoks() -> None:
         require_privilege(staff, org, Privilege.WRITE)
     assert staff_error.value.status == 403
     require_privilege(Scope(Principal(PrincipalKind.ADMIN, "1.2.246.562.24.2")), org, Privilege.DELETE)
+
+
+async def test_analysts_are_refused_where_there_is_no_server_secret(
+    world: World, module_database_url: str, module_key_path: Path
+) -> None:
+    """Without HOKS_PSEUDONYM_SECRET there are no pseudonyms to show: every field refuses analysts
+    (the plan list too, which names no learner but would name study rights and plans)."""
+    settings = settings_for(module_database_url, module_key_path, pseudonym_secret=None)
+    async with running(settings, system_clock) as client:
+        for principal in (PrincipalKind.ANALYST, PrincipalKind.ADMIN):
+            token = mint(settings, world.principal(principal), clock=system_clock)
+            body = (await post_graphql(client, "{ hokses(first: 5) { nodes { id } } }", token=token)).json()
+            if principal is PrincipalKind.ANALYST:
+                assert error_codes(body) == ["FORBIDDEN"], body
+                assert "HOKS_PSEUDONYM_SECRET" in body["errors"][0]["message"]
+            else:
+                assert "errors" not in body and body["data"]["hokses"]["nodes"], body

@@ -27,11 +27,12 @@ from bench import views
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.auth.service_accounts import ServiceAccounts
+from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.urls import with_database
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.seed.run import SeedOptions, seed_database
-from tests.client import bearer, gateway
+from tests.client import bearer, gateway, pseudonym
 from tests.read_graph.helpers import ADMIN, ANALYST, staff
 
 SERVICE_ID = "compiled-sis"
@@ -122,6 +123,11 @@ async def same_answer(both: Ask, world: World, kind: str, query: str, variables:
 KINDS = ["LEARNER", "STAFF", "SERVICE", "ADMIN", "ANALYST"]
 
 
+def named(world: World, kind: str, plan: int) -> str:
+    """The plan's id as `kind` names it: analysts by its pseudonym."""
+    return pseudonym(world.data_dir, Identifier.HOKS, plan) if kind == "ANALYST" else str(plan)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 async def test_every_view_is_answered_alike(both: Ask, world: World, kind: str) -> None:
     answers = [
@@ -130,10 +136,13 @@ async def test_every_view_is_answered_alike(both: Ask, world: World, kind: str) 
         await same_answer(both, world, kind, views.STAFF_LIST, {"org": world.oppilaitos, "first": 50}),
         await same_answer(both, world, kind, views.STAFF_LIST, {"first": 7}),
     ]
-    for plan in world.plans:
-        answers.append(await same_answer(both, world, kind, views.PLAN_DETAIL, {"id": str(plan)}))
-    # The comparison means something only if the views really answered with data somewhere.
+    plans = [
+        await same_answer(both, world, kind, views.PLAN_DETAIL, {"id": named(world, kind, plan)})
+        for plan in world.plans
+    ]
+    # The comparison means something only if the views really answered with data, plans included.
     assert any(b'"hoks":{' in answer or b'"learners":{"totalCount":' in answer for answer in answers)
+    assert any(b'"hoks":{' in answer for answer in plans)
 
 
 # --- generated selections ---------------------------------------------------------------------
@@ -205,10 +214,12 @@ async def test_generated_plan_selections_are_answered_alike(both: Ask, world: Wo
     used = [name for name in ("yes", "no") if f"${name}" in selection + fragments]
     declared = "".join(f", ${name}: Boolean!" for name in used)
     query = f"query($id: ID!{declared}) {{ hoks(id: $id) {selection} }}\n{fragments}"
-    variables = {"id": str(rng.choice(world.plans)), "yes": True, "no": False}
-    variables = {k: v for k, v in variables.items() if k == "id" or k in used}
+    plan = rng.choice(world.plans)
+    variables = {"yes": True, "no": False}
+    variables = {k: v for k, v in variables.items() if k in used}
     for kind in KINDS:
-        answer = orjson.loads(await same_answer(both, world, kind, query, variables))
+        asked = variables | {"id": named(world, kind, plan)}
+        answer = orjson.loads(await same_answer(both, world, kind, query, asked))
         assert "data" in answer, answer
 
 

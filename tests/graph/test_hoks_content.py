@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from hoks_gateway.auth.principal import Principal, PrincipalKind
+from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.hoks.document import StudyRightFacts, StudyRightKind, parse_ehoks, to_storage
-from tests.client import bearer, gateway, graphql
+from tests.client import bearer, gateway, graphql, pseudonym
 from tests.corpus import corpus_dir
 from tests.factories import Factory
 from tests.hoks_document.test_document_corpus import in_content
@@ -45,23 +46,29 @@ def corpus(name: str) -> dict[str, Any]:
     return loaded
 
 
+def as_stored(sent: dict[str, Any], tuva_oids: frozenset[str] | None = None) -> dict[str, Any]:
+    """A document for a vocational study right that started 2018-11-15, as the write path
+    stores it."""
+    facts = StudyRightFacts(
+        oid=sent["opiskeluoikeus-oid"],
+        kind=StudyRightKind.VOCATIONAL,
+        status="lasna",
+        started_on=dt.date(2018, 11, 15),
+        planned_end_on=None,
+        learner_oid=sent["oppija-oid"],
+        learner_tuva_oids=tuva_oids,
+    )
+    return to_storage(
+        parse_ehoks(sent, mode="create", manual=False, study_right=facts, today=dt.date(2026, 11, 28))
+    )
+
+
 async def store(factory: Factory, name: str, toimija: str, oppilaitos: str) -> tuple[int, dict[str, Any]]:
     """A corpus document stored for a fresh learner and study right, as the write path stores it."""
     learner = await factory.learner()
     right = await factory.study_right(learner, toimija, oppilaitos)
     sent = corpus(name) | {"oppija-oid": learner, "opiskeluoikeus-oid": right}
-    facts = StudyRightFacts(
-        oid=right,
-        kind=StudyRightKind.VOCATIONAL,
-        status="lasna",
-        started_on=dt.date(2018, 11, 15),
-        planned_end_on=None,
-        learner_oid=learner,
-    )
-    document = to_storage(
-        parse_ehoks(sent, mode="create", manual=False, study_right=facts, today=dt.date(2026, 11, 28))
-    )
-    return await factory.hoks(right, learner, oppilaitos, document=document), sent
+    return await factory.hoks(right, learner, oppilaitos, document=as_stored(sent)), sent
 
 
 async def test_parts_resolve_from_the_stored_document(
@@ -113,7 +120,8 @@ async def test_analysts_see_no_personal_data(db: Database, database_url: str, tm
     analyst = Principal(PrincipalKind.ANALYST, "1.2.246.562.24.79405180789")
     async with gateway(database_url, data_dir=tmp_path, demo=True) as client:
         admin_view = await graphql(client, PLAN, {"id": str(plan_id)}, headers=bearer(tmp_path))
-        analyst_view = await graphql(client, PLAN, {"id": str(plan_id)}, headers=bearer(tmp_path, analyst))
+        named = pseudonym(tmp_path, Identifier.HOKS, plan_id)
+        analyst_view = await graphql(client, PLAN, {"id": named}, headers=bearer(tmp_path, analyst))
     assert "errors" not in analyst_view, analyst_view
     seen, hidden = admin_view["data"]["hoks"], analyst_view["data"]["hoks"]
     assert seen["phone"] == sent["puhelinnumero"]
@@ -139,7 +147,7 @@ async def test_analysts_see_no_personal_data(db: Database, database_url: str, tm
         assert instructor["nimi"] not in document
     # The content itself is still there for statistics.
     assert hidden["ehoksDocument"]["hankittavat-ammat-tutkinnon-osat"][0]["tutkinnon-osa-koodi-uri"]
-    assert hidden["ehoksDocument"]["oppija-oid"].startswith("pseudonym:")
+    assert hidden["ehoksDocument"]["oppija-oid"].startswith("pseudonym:learner:")
 
 
 async def test_parts_cost_no_sql_per_plan(db: Database, database_url: str, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
 from hoks_gateway.auth.principal import PrincipalKind
+from hoks_gateway.authz.scope import ANALYSTS_NOT_CONFIGURED
 from hoks_gateway.errors import Forbidden, Unauthenticated, WrongAuthenticationType
 
 ALL_KINDS = frozenset(PrincipalKind)
@@ -83,6 +84,9 @@ class EnforceRule(FieldExtension):
             raise WrongAuthenticationType(
                 f"{self.coordinate} is for {allowed} principals, not {principal.kind.value}."
             )
+        if principal.kind is PrincipalKind.ANALYST and info.context.authz.pseudonymiser is None:
+            # Analysts see pseudonyms only, and there are none without the server secret.
+            raise Forbidden(ANALYSTS_NOT_CONFIGURED)
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
         self.check(info)

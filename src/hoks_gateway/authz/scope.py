@@ -16,12 +16,13 @@ from sqlalchemy import BindParameter, ColumnElement, String, any_, bindparam, ex
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from hoks_gateway.auth.principal import ORGANISATION_KINDS, Principal, PrincipalKind, Privilege
-from hoks_gateway.authz.pseudonyms import Pseudonymiser
+from hoks_gateway.authz.pseudonyms import Identifier, Pseudonymiser
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks, Learner, Organisation, StudyRight
 from hoks_gateway.errors import Forbidden
 
 _EVERYTHING = frozenset({PrincipalKind.ADMIN, PrincipalKind.ANALYST})
+ANALYSTS_NOT_CONFIGURED = "Analyst access is not configured on this server (HOKS_PSEUDONYM_SECRET)."
 
 
 def _oid_array(oids: Iterable[str], name: str) -> BindParameter[Any]:
@@ -62,14 +63,21 @@ class Scope:
     def pseudonymised(self) -> bool:
         return self.kind is PrincipalKind.ANALYST
 
-    def learner_oid_shown(self, oid: str) -> str:
-        """The learner OID as this caller may see it."""
-        if not self.pseudonymised:
-            return oid
+    def shown(self, kind: Identifier, value: str) -> str:
+        """An identifier as this caller may see it: for analysts, its pseudonym."""
+        return self.pseudonyms().pseudonym(kind, value) if self.pseudonymised else value
+
+    def looked_up(self, kind: Identifier, given: str) -> str | None:
+        """The identifier a lookup argument names. For analysts only a pseudonym of that kind
+        names one: a real identifier finds nothing, exactly as an unknown one (None)."""
+        return self.pseudonyms().reveal(kind, given) if self.pseudonymised else given
+
+    def pseudonyms(self) -> Pseudonymiser:
         if self.pseudonymiser is None:
-            # Fail closed: without the secret there is no safe pseudonym to show.
-            raise Forbidden("Analyst access is not configured on this server (HOKS_PSEUDONYM_SECRET).")
-        return self.pseudonymiser.learner_oid(oid)
+            # Fail closed: without the secret there is no safe pseudonym to show (authz/rules.py
+            # refuses analysts before this).
+            raise Forbidden(ANALYSTS_NOT_CONFIGURED)
+        return self.pseudonymiser
 
     def reachable(self, privilege: Privilege) -> frozenset[str]:
         return self.reach.get(privilege, frozenset())

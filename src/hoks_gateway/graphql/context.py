@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
@@ -14,11 +15,13 @@ from starlette.requests import Request
 from hoks_gateway.audit.events import AuditTrail
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.cursors import Cursors, CursorSeal
-from hoks_gateway.graphql.loaders import audited, many_loader, one_loader
+from hoks_gateway.graphql.loaders import Fetch, K, audited, many_loader, one_loader
 from hoks_gateway.hoks import history as hoks_history
 from hoks_gateway.hoks import repository as hoks_repo
+from hoks_gateway.hoks.analyst_view import analyst_view
 from hoks_gateway.hoks.document import HoksDocument
 from hoks_gateway.hoks.history import RevisionRecord
 from hoks_gateway.hoks.repository import HoksRecord
@@ -88,11 +91,25 @@ class Loaders:
         fetch = partial(hoks_repo.by_study_right, scope=self._scope)
         return one_loader(self._db, audited(fetch, self._plans))
 
+    def _as_seen(self, fetch: Fetch[K, HoksDocument]) -> Fetch[K, HoksDocument]:
+        """`fetch`, its documents as the caller may see them: analysts' through their view
+        (hoks/analyst_view.py), before any field or export reads them."""
+        if not self._scope.pseudonymised:
+            return fetch
+        pseudonyms = self._scope.pseudonyms()
+
+        async def run(reads: Reads, keys: Sequence[K]) -> Mapping[K, HoksDocument]:
+            found = await fetch(reads, keys)
+            return {key: analyst_view(document, pseudonyms) for key, document in found.items()}
+
+        return run
+
     @cached_property
     def hoks_document(self) -> DataLoader[tuple[int, int], HoksDocument | None]:
         """(plan id, the revision its record was read at, or the one shown) -> its content then."""
         parsed = hoks_repo.parsed_documents(self._db)
-        return one_loader(self._db, partial(hoks_repo.documents_at, scope=self._scope, parsed=parsed))
+        fetch = partial(hoks_repo.documents_at, scope=self._scope, parsed=parsed)
+        return one_loader(self._db, self._as_seen(fetch))
 
     @cached_property
     def hoks_revisions(self) -> DataLoader[int, list[RevisionRecord]]:
@@ -100,7 +117,9 @@ class Loaders:
 
     @cached_property
     def hoks_revision_document(self) -> DataLoader[tuple[int, int], HoksDocument | None]:
-        return one_loader(self._db, partial(hoks_history.revision_documents, scope=self._scope))
+        return one_loader(
+            self._db, self._as_seen(partial(hoks_history.revision_documents, scope=self._scope))
+        )
 
 
 @dataclass(slots=True)

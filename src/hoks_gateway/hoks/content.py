@@ -12,6 +12,7 @@ import strawberry
 from pydantic import BaseModel
 from strawberry.types.field import StrawberryField
 
+from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Context
 from hoks_gateway.graphql.edges import Loaded, edge
@@ -101,11 +102,13 @@ def _without_personal_data(model: BaseModel) -> BaseModel:
 def ehoks_export(record: HoksRecord, document: HoksDocument, scope: Scope) -> dict[str, Any]:
     """The plan as eHOKS's GET returns it (id, eid, manuaalisyotto, module-ids and every list,
     empty ones as `[]`: docs/reference/ehoks-backend.md §1.8), as far as the caller may see it
-    (analysts: no personal data, pseudonymised learner OID)."""
+    (`document` is already the caller's view: hoks/analyst_view.py)."""
     if scope.pseudonymised:
         document = _without_personal_data(document)  # type: ignore[assignment]
-    exported = to_ehoks_get(document)
-    if scope.pseudonymised and "oppija-oid" in exported:
-        exported["oppija-oid"] = scope.learner_oid_shown(record.learner_oid)
-    server_filled = {"id": record.id, "eid": str(record.eid), "manuaalisyotto": record.source == "MANUAL"}
-    return server_filled | exported
+    plan_id: int | str = scope.shown(Identifier.HOKS, str(record.id)) if scope.pseudonymised else record.id
+    server_filled = {
+        "id": plan_id,
+        "eid": scope.shown(Identifier.EID, str(record.eid)),
+        "manuaalisyotto": record.source == "MANUAL",
+    }
+    return server_filled | to_ehoks_get(document)

@@ -156,6 +156,6 @@ async def hokses(
         key=lambda r: _sort_values(r, order_by),
         keyset=keyset,
         cursors=context.cursors,
-        node=Hoks.from_record,
+        node=lambda record: Hoks.from_record(record, scope),
         count=count,
     )

@@ -65,7 +65,7 @@ class HoksPayload:
         """A retry's answer: the plan as the first write left it (its content of that revision)."""
         record = HoksRecord.from_json(outcome["hoks"])
         await audit_replay(info, [plan_replayed(record, operation)])
-        return cls(hoks=Hoks.from_record(record))
+        return cls(hoks=Hoks.from_record(record, info.context.authz))
 
 
 def plan_replayed(record: HoksRecord, operation: str) -> AuditEvent:
@@ -88,7 +88,7 @@ def _payload(info: Info, written: Written) -> HoksPayload:
         info.context.loaders.hoks_document.prime(
             (written.record.id, written.record.revision), written.document
         )
-    return HoksPayload(hoks=Hoks.from_record(written.record))
+    return HoksPayload(hoks=Hoks.from_record(written.record, info.context.authz))
 
 
 def _plan_id(value: strawberry.ID) -> int:

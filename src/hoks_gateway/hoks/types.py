@@ -10,6 +10,8 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from hoks_gateway.authz.pseudonyms import Identifier
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.graphql.edges import Loaded, edge
 from hoks_gateway.graphql.pagination import Connection
@@ -22,7 +24,7 @@ from hoks_gateway.hoks.history import RevisionRecord, as_of, parse_date, parse_i
 from hoks_gateway.hoks.ids import hoks_id as parse_hoks_id
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.hoks.revisions import Approval, HoksRevision, approvals, revision_page
-from hoks_gateway.learners.types import Learner, StudyRight, learner_from
+from hoks_gateway.learners.types import Learner, StudyRight, learner_from, study_right_from
 from hoks_gateway.organisations.types import organisation_edge
 
 
@@ -43,8 +45,11 @@ class HoksProgress:
 )
 @add_content_fields
 class Hoks(Node):
-    id: strawberry.ID = strawberry.field(description="HOKS-id.")
-    eid: uuid.UUID = strawberry.field(description="eid: the plan's stable external UUID.")
+    id: strawberry.ID = strawberry.field(description="HOKS-id; for analysts a stable pseudonym.")
+    eid: uuid.UUID = strawberry.field(
+        description="eid: the plan's stable external UUID; for analysts a stable pseudonym (a UUID of "
+        "version 8)."
+    )
     first_approved_on: dt.date = strawberry.field(
         description="Ensikertainen hyväksyminen: the date the plan was first approved."
     )
@@ -66,10 +71,10 @@ class Hoks(Node):
     """Set when the plan is shown as it stood at an earlier moment: the revision shown."""
 
     @classmethod
-    def from_record(cls, r: HoksRecord, as_of_revision: int | None = None) -> Hoks:
+    def from_record(cls, r: HoksRecord, scope: Scope, as_of_revision: int | None = None) -> Hoks:
         return cls(
-            id=strawberry.ID(str(r.id)),
-            eid=r.eid,
+            id=strawberry.ID(scope.shown(Identifier.HOKS, str(r.id))),
+            eid=uuid.UUID(scope.shown(Identifier.EID, str(r.eid))) if scope.pseudonymised else r.eid,
             first_approved_on=r.first_approved_on,
             approved_at=r.approved_at,
             updated_at=r.updated_at,
@@ -99,7 +104,7 @@ class Hoks(Node):
         Loaded(
             lambda context: context.loaders.study_right,
             lambda plan: plan.study_right_oid,
-            lambda _, record, context: None if record is None else StudyRight.from_record(record),
+            lambda _, record, context: study_right_from(record, context),
         ),
         returns=StudyRight | None,
         description="Opiskeluoikeus: the study right the plan is for.",
@@ -185,15 +190,18 @@ class Hoks(Node):
 
 
 async def load_hoks(info: Info, hoks_id: str, at: dt.datetime | None = None) -> Hoks | None:
-    """The plan by id, or as it stood at `at` (null before it was created)."""
-    key = parse_hoks_id(hoks_id)
+    """The plan by id (for analysts, a plan pseudonym only), or as it stood at `at` (null before
+    it was created)."""
+    scope = info.context.authz
+    real = scope.looked_up(Identifier.HOKS, hoks_id)
+    key = None if real is None else parse_hoks_id(real)
     if key is None:
         return None
     record = await info.context.loaders.hoks.load(key)
     if record is None:
         return None
     if at is None:
-        return Hoks.from_record(record)
+        return Hoks.from_record(record, scope)
     revision = as_of(await info.context.loaders.hoks_revisions.load(key), at)
     if revision is None:
         return None
@@ -204,4 +212,4 @@ async def load_hoks(info: Info, hoks_id: str, at: dt.datetime | None = None) -> 
         first_approved_on=parse_date(revision.first_approved_on) or record.first_approved_on,
         approved_at=parse_instant(revision.approved_at),
     )
-    return Hoks.from_record(then, as_of_revision=revision.number)
+    return Hoks.from_record(then, scope, as_of_revision=revision.number)

@@ -110,7 +110,7 @@ async def learners(
             LearnerEdge(
                 cursor=keyset.encode(row.key, context.cursors),
                 node=Learner.from_record(row.learner, scope),
-                study_rights=[StudyRight.from_record(r) for r in study_rights.get(oid, [])],
+                study_rights=[StudyRight.from_record(r, scope) for r in study_rights.get(oid, [])],
             )
         )
     return LearnerConnection(

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select
 
 from hoks_gateway.auth.principal import Privilege
+from hoks_gateway.authz.pseudonyms import Identifier, kind_of
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import LISTED_EVERYWHERE, Hoks, Learner, LearnerList, StudyRight
@@ -88,27 +89,47 @@ class LearnerSearch:
         return and_(*conditions)
 
     def _term(self, term: str) -> ColumnElement[bool]:
-        """One search word, against the learner of the enclosing study right or the study right."""
-        number = searched_hoks_id(term)
-        if number is not None:
+        """One search word, against the learner of the enclosing study right or the study right.
+
+        Analysts name learners, study rights and plans by their pseudonyms only: a real OID or
+        HOKS id must not confirm a person, so it matches nothing for them, nor do names."""
+        qualification = StudyRight.qualification_name_fi.icontains(term, autoescape=True)
+        if self.scope.pseudonymised:
+            kind = kind_of(term)
+            if kind is not None:
+                return self._identifier(kind, self.scope.looked_up(kind, term))
+            return false() if searched_hoks_id(term) is not None or _OID.match(term) else qualification
+        if searched_hoks_id(term) is not None:
+            return self._identifier(Identifier.HOKS, term)
+        if _OID.match(term):
+            return or_(
+                self._identifier(Identifier.STUDY_RIGHT, term), self._identifier(Identifier.LEARNER, term)
+            )
+        return or_(
+            qualification,
+            Learner.first_names.icontains(term, autoescape=True),
+            Learner.surname.icontains(term, autoescape=True),
+        )
+
+    def _identifier(self, kind: Identifier, value: str | None) -> ColumnElement[bool]:
+        """The enclosing study right is, or is the learner's of, or has the plan `value` names."""
+        if value is None:
+            return false()
+        if kind is Identifier.HOKS:
+            number = searched_hoks_id(value)
+            if number is None:
+                return false()
             return exists().where(
                 Hoks.study_right_oid == StudyRight.oid,
                 Hoks.id == number,
                 Hoks.deleted_at.is_(None),
                 self.scope.hoks_visible(),
             )
-        if _OID.match(term):
-            if self.scope.pseudonymised:
-                # Analysts know learners by pseudonym only; an OID must not confirm a person.
-                return StudyRight.oid == term
-            return or_(StudyRight.oid == term, StudyRight.learner_oid == term)
-        matches = [StudyRight.qualification_name_fi.icontains(term, autoescape=True)]
-        if not self.scope.pseudonymised:
-            matches += [
-                Learner.first_names.icontains(term, autoescape=True),
-                Learner.surname.icontains(term, autoescape=True),
-            ]
-        return or_(*matches)
+        if kind is Identifier.LEARNER:
+            return StudyRight.learner_oid == value
+        if kind is Identifier.STUDY_RIGHT:
+            return StudyRight.oid == value
+        return false()
 
     def listed(self) -> ColumnElement[bool]:
         """The learner (the enclosing query's) is on the list."""

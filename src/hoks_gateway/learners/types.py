@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Context, Info
 from hoks_gateway.graphql.edges import Loaded, edge
@@ -40,7 +41,9 @@ class Qualification:
     description="Opiskeluoikeus: a learner's study right at an oppilaitos, as registered from Koski."
 )
 class StudyRight(Node):
-    oid: strawberry.ID = strawberry.field(description="Opiskeluoikeus-OID (1.2.246.562.15.x).")
+    oid: strawberry.ID = strawberry.field(
+        description="Opiskeluoikeus-OID (1.2.246.562.15.x); for analysts a stable pseudonym."
+    )
     kind: StudyRightKind = strawberry.field(description="Opiskeluoikeuden tyyppi (Koski's tyyppi).")
     status: str = strawberry.field(
         description="Opiskeluoikeuden tila in Koski, e.g. lasna, valmistunut, eronnut."
@@ -61,20 +64,22 @@ class StudyRight(Node):
         description="Siirtovelvollisuus: the learner's HOKS must be in the service (valid on or after "
         "2019-05-01 and not on a break then, or a new-law HOKS approved on or after 2018-01-01)."
     )
+    real_oid: strawberry.Private[str]
     learner_oid: strawberry.Private[str]
     oppilaitos_oid: strawberry.Private[str]
     koulutustoimija_oid: strawberry.Private[str]
     delivering_organisation_oid: strawberry.Private[str | None]
 
     @classmethod
-    def from_record(cls, r: StudyRightRecord) -> StudyRight:
+    def from_record(cls, r: StudyRightRecord, scope: Scope) -> StudyRight:
         qualification = (
             Qualification(code=r.qualification_code, name_fi=r.qualification_name_fi)
             if r.qualification_code or r.qualification_name_fi
             else None
         )
         return cls(
-            oid=strawberry.ID(r.oid),
+            oid=strawberry.ID(scope.shown(Identifier.STUDY_RIGHT, r.oid)),
+            real_oid=r.oid,
             kind=StudyRightKind(r.kind),
             status=r.status,
             started_on=r.started_on,
@@ -89,7 +94,7 @@ class StudyRight(Node):
             delivering_organisation_oid=r.delivering_organisation_oid,
         )
 
-    @strawberry.field(description="Global id (Node): the opiskeluoikeus-OID.")
+    @strawberry.field(description="Global id (Node): the opiskeluoikeus-OID (for analysts the pseudonym).")
     def id(self) -> strawberry.ID:
         return self.oid
 
@@ -117,8 +122,10 @@ class StudyRight(Node):
     hoks = edge(
         Loaded(
             lambda context: context.loaders.hoks_of_study_right,
-            lambda right: str(right.oid),
-            lambda _, record, context: None if record is None else _hoks_type().from_record(record),
+            lambda right: right.real_oid,
+            lambda _, record, context: (
+                None if record is None else _hoks_type().from_record(record, context.authz)
+            ),
         ),
         returns=Annotated["Hoks", strawberry.lazy("hoks_gateway.hoks.types")] | None,
         description="HOKS: the plan made for this study right (at most one, ever).",
@@ -148,7 +155,7 @@ class Learner(Node):
     def from_record(cls, r: LearnerRecord, scope: Scope) -> Learner:
         hidden = scope.pseudonymised
         return cls(
-            oid=strawberry.ID(scope.learner_oid_shown(r.oid)),
+            oid=strawberry.ID(scope.shown(Identifier.LEARNER, r.oid)),
             first_names=None if hidden else r.first_names,
             calling_name=None if hidden else r.calling_name,
             surname=None if hidden else r.surname,
@@ -163,7 +170,7 @@ class Learner(Node):
         Loaded(
             lambda context: context.loaders.study_rights_of_learner,
             lambda learner: learner.real_oid,
-            lambda _, records, context: [StudyRight.from_record(r) for r in records],
+            lambda _, records, context: [StudyRight.from_record(r, context.authz) for r in records],
         ),
         returns=list[StudyRight],
         description="Opiskeluoikeudet: the learner's study rights visible to the caller, newest first.",
@@ -174,10 +181,23 @@ def learner_from(record: LearnerRecord | None, context: Context) -> Learner | No
     return None if record is None else Learner.from_record(record, context.authz)
 
 
+def study_right_from(record: StudyRightRecord | None, context: Context) -> StudyRight | None:
+    return None if record is None else StudyRight.from_record(record, context.authz)
+
+
 async def load_learner(info: Info, oid: str) -> Learner | None:
-    return learner_from(await info.context.loaders.learner.load(oid), info.context)
+    """The learner `oid` names (for analysts, a learner pseudonym only)."""
+    context = info.context
+    real = context.authz.looked_up(Identifier.LEARNER, oid)
+    if real is None:
+        return None
+    return learner_from(await context.loaders.learner.load(real), context)
 
 
 async def load_study_right(info: Info, oid: str) -> StudyRight | None:
-    record = await info.context.loaders.study_right.load(oid)
-    return None if record is None else StudyRight.from_record(record)
+    """The study right `oid` names (for analysts, a study right pseudonym only)."""
+    context = info.context
+    real = context.authz.looked_up(Identifier.STUDY_RIGHT, oid)
+    if real is None:
+        return None
+    return study_right_from(await context.loaders.study_right.load(real), context)

@@ -75,7 +75,7 @@ class CoverageReport:
             key=lambda r: (r.oid,),
             keyset=_BY_OID,
             cursors=context.cursors,
-            node=StudyRightType.from_record,
+            node=lambda record: StudyRightType.from_record(record, context.authz),
             count=count,
         )
 
