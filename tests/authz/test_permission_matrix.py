@@ -137,14 +137,14 @@ PROBES: dict[str, Probe] = {
     "Mutation.replaceEhoksDocument": Probe(
         "mutation($v: ID!, $i: JSON!) { result: replaceEhoksDocument(id: $v, document: $i, "
         "expectedRevision: -1) { hoks { id } } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks), "i": _new_plan(w, t, typed=False)},
+        lambda w, t, n: {"v": str(_plan(w, t).hoks), "i": _new_plan(w, t, typed=False)},
         personal=True,
         refusal=lambda k, t: "REVISION_CONFLICT" if _visible(k, t) else "NOT_FOUND",
     ),
     "Mutation.patchEhoksDocument": Probe(
         'mutation($v: ID!) { result: patchEhoksDocument(id: $v, document: {sahkoposti: "a@b.fi"}, '
         "expectedRevision: -1) { hoks { id } } }",
-        lambda w, t: {"v": str(_plan(w, t).hoks)},
+        lambda w, t, n: {"v": str(_plan(w, t).hoks)},
         personal=True,
         refusal=lambda k, t: "REVISION_CONFLICT" if _visible(k, t) else "NOT_FOUND",
     ),

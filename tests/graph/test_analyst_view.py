@@ -8,13 +8,17 @@ import datetime as dt
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
+from pydantic import BaseModel
 from sqlalchemy import text
+from strawberry.utils.str_converters import to_camel_case
 
 from hoks_gateway.auth.principal import Principal, PrincipalKind
 from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.db.sessions import Database
+from hoks_gateway.hoks.analyst_view import AS_IS, Treatment, treatment
+from hoks_gateway.hoks.document import HoksDocument
 from tests.client import ADMIN, bearer, gateway, graphql, pseudonym
 from tests.corpus import load
 from tests.factories import Factory
@@ -125,3 +129,43 @@ async def test_analysts_see_every_identifier_as_a_pseudonym_of_its_kind(
     assert workplaces and all(y.startswith("pseudonym:y-tunnus:") for y in workplaces)
     tunnisteet = [m for m in parts(sent, "osaamisen-hankkimistavat") if "yksiloiva-tunniste" in m]
     assert len([m for m in methods if m["identifier"]]) == len(tunnisteet)
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "analyst-view.md"
+
+
+def _models_of(annotation: Any) -> list[type[BaseModel]]:
+    if get_origin(annotation) is not None:
+        return [found for arg in get_args(annotation) for found in _models_of(arg)]
+    return [annotation] if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+
+
+def _plan_models() -> list[type[BaseModel]]:
+    """The document's model and every part model below it."""
+    found: list[type[BaseModel]] = [HoksDocument]
+    for model in found:
+        for info in model.model_fields.values():
+            found += [m for m in _models_of(info.annotation) if m not in found]
+    return found
+
+
+def test_the_analyst_view_is_documented_field_by_field() -> None:
+    """docs/analyst-view.md has a row for every field of every part of a plan, saying what the
+    allow-list (hoks/analyst_view.py) shows analysts of it."""
+    sections = {
+        section.split("\n", 1)[0].strip(): section
+        for section in DOC.read_text(encoding="utf-8").split("\n### ")
+    }
+    labels = {Treatment.NULL: "null", Treatment.WALK: "its parts", AS_IS: "as is"}
+    missing = []
+    for model in _plan_models():
+        section = sections.get(model.__name__, "")
+        rows = [line for line in section.splitlines() if line.startswith("| `")]
+        assert len(rows) == len(model.model_fields), model.__name__
+        for name, info in model.model_fields.items():
+            applied = treatment(model, name)
+            label = "pseudonym" if isinstance(applied, Identifier) else labels[applied]
+            row = f"| `{info.alias or name}` | `{to_camel_case(name)}` | {label}"
+            if not any(line.startswith(row) for line in rows):
+                missing.append(row)
+    assert missing == []

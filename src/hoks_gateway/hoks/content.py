@@ -1,37 +1,26 @@
 """The plan's content in the graph: the document's fields on `Hoks`, and the eHOKS export.
 
 The document is read once per plan per request (one loader batch, parsed on the trusted path);
-every part below it resolves from that model with no further SQL.
+every part below it resolves from that model with no further SQL. The loader gives each caller
+their view of it (analysts: hoks/analyst_view.py), so nothing here decides who sees what.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import strawberry
-from pydantic import BaseModel
 from strawberry.types.field import StrawberryField
 
 from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.authz.scope import Scope
-from hoks_gateway.graphql.context import Context
 from hoks_gateway.graphql.edges import Loaded, edge
 from hoks_gateway.hoks import graphql_parts
+from hoks_gateway.hoks.analyst_view import withhold
 from hoks_gateway.hoks.document import HoksDocument, to_ehoks_get
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.organisations.types import organisation_edge
 
-
-def _personal_data_hidden(info: strawberry.Info) -> bool:
-    hidden: bool = info.context.authz.pseudonymised
-    return hidden
-
-
-PARTS = graphql_parts.build(
-    _personal_data_hidden,
-    lambda info: info.context.today,
-    organisation_edge,
-)
+PARTS = graphql_parts.build(lambda info: info.context.today, organisation_edge)
 
 # Document fields that Hoks already serves from its own columns or edges.
 _SERVED_ELSEWHERE = frozenset(
@@ -54,26 +43,20 @@ def _content_field(name: str) -> StrawberryField:
     info = HoksDocument.model_fields[name]
     graphql, _ = PARTS.graphql_type(info.annotation, for_input=False)
     is_list = getattr(graphql, "__origin__", None) is list
-    personal = name in graphql_parts.PERSONAL[HoksDocument]
 
-    def value(document: HoksDocument | None, context: Context) -> Any:
-        found = (
-            None
-            if document is None or (personal and context.authz.pseudonymised)
-            else getattr(document, name)
-        )
+    def value(document: HoksDocument | None) -> Any:
+        found = None if document is None else getattr(document, name)
         return (found or []) if is_list else found
 
-    description = info.description or name
     # The Hoks decides which document: the current one, or a revision's when read `asOf`.
     return edge(
         Loaded(
             lambda context: context.loaders.hoks_document,
             lambda plan: plan.document_key,
-            lambda _, document, context: value(document, context),
+            lambda _, document, context: value(document),
         ),
         returns=graphql if is_list else graphql | None,
-        description=f"{description} Personal data." if personal else description,
+        description=graphql_parts.described(HoksDocument, name),
     )
 
 
@@ -85,30 +68,18 @@ def add_content_fields(cls: type) -> type:
     return cls
 
 
-def _without_personal_data(model: BaseModel) -> BaseModel:
-    personal = graphql_parts.PERSONAL.get(type(model), frozenset())
-    updates: dict[str, Any] = {}
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if name in personal and value is not None:
-            updates[name] = None
-        elif isinstance(value, BaseModel):
-            updates[name] = _without_personal_data(value)
-        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-            updates[name] = [_without_personal_data(item) for item in value]
-    return model.model_copy(update=updates)
-
-
 def ehoks_export(record: HoksRecord, document: HoksDocument, scope: Scope) -> dict[str, Any]:
     """The plan as eHOKS's GET returns it (id, eid, manuaalisyotto, module-ids and every list,
-    empty ones as `[]`: docs/reference/ehoks-backend.md §1.8), as far as the caller may see it
-    (`document` is already the caller's view: hoks/analyst_view.py)."""
-    if scope.pseudonymised:
-        document = _without_personal_data(document)  # type: ignore[assignment]
+    empty ones as `[]`: docs/reference/ehoks-backend.md §1.8), as far as the caller may see it:
+    `document` is the caller's view already, and for analysts every field they may not see is
+    null, whether or not the plan fills it."""
     plan_id: int | str = scope.shown(Identifier.HOKS, str(record.id)) if scope.pseudonymised else record.id
     server_filled = {
         "id": plan_id,
         "eid": scope.shown(Identifier.EID, str(record.eid)),
         "manuaalisyotto": record.source == "MANUAL",
     }
-    return server_filled | to_ehoks_get(document)
+    exported = to_ehoks_get(document)
+    if scope.pseudonymised:
+        withhold(exported)
+    return server_filled | exported

@@ -5,9 +5,9 @@ forty types again by hand for GraphQL would let the two drift. Each model class 
 type of the same name (resolved straight from the stored model, no SQL per part) and an input
 type `<Name>Input` for transfers, carrying the model's descriptions, which name the eHOKS terms.
 
-Personal data inside a plan (the learner's contact data, names and contact data of instructors,
-representatives and assessors) is nullable in the graph and hidden from principals who may not
-see it (analysts).
+Analysts see a view of the plan (hoks/analyst_view.py): the fields it leaves out are nullable
+here whatever the model says, and say so in their descriptions, as do the fields they see as
+pseudonyms.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from pydantic.fields import FieldInfo
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
+from hoks_gateway.authz.pseudonyms import Identifier
+from hoks_gateway.hoks import analyst_view
 from hoks_gateway.hoks.document import formats
 from hoks_gateway.hoks.document import model as m
 from hoks_gateway.hoks.document.status import PartStatus, part_status
@@ -34,15 +36,6 @@ from hoks_gateway.hoks.document.status import PartStatus, part_status
 GraphQLPartStatus = strawberry.enum(
     PartStatus, description="Tila: where a competence to acquire stands, as the eHOKS views show it."
 )
-
-# Fields whose values identify or contact a person.
-PERSONAL: dict[type[BaseModel], frozenset[str]] = {
-    m.HoksDocument: frozenset({"email", "phone"}),
-    m.WorkplaceInstructor: frozenset({"name", "email", "phone"}),
-    m.InstitutionRepresentative: frozenset({"name"}),
-    m.ProviderAssessor: frozenset({"name"}),
-    m.WorkingLifeAssessor: frozenset({"name"}),
-}
 
 # Filled by the server, never sent in a transfer.
 SERVER_FILLED = frozenset({"id", "eid", "module_id", "manual_entry", "deleted_at"})
@@ -65,7 +58,6 @@ _SCALARS: dict[Any, Any] = {
     uuid.UUID: uuid.UUID,
 }
 
-PersonalDataHidden = Callable[[strawberry.Info], bool]
 Today = Callable[[strawberry.Info], dt.date]
 
 
@@ -99,10 +91,7 @@ def _names_an_organisation(annotation: Any) -> bool:
 class _Builder:
     """Builds (and remembers) one output and one input type per model class."""
 
-    def __init__(
-        self, personal_data_hidden: PersonalDataHidden, today: Today, organisation: OrganisationEdge
-    ) -> None:
-        self._hidden = personal_data_hidden
+    def __init__(self, today: Today, organisation: OrganisationEdge) -> None:
         self._today = today
         self._organisation = organisation
         self._outputs: dict[type[BaseModel], Any] = {}
@@ -123,14 +112,11 @@ class _Builder:
         if model not in self._outputs:
             annotations: dict[str, Any] = {}
             namespace: dict[str, Any] = {"__annotations__": annotations, "__doc__": model.__doc__}
-            personal = PERSONAL.get(model, frozenset())
             for name, info in model.model_fields.items():
                 graphql, optional = self.graphql_type(info.annotation, for_input=False)
-                if name in personal:
-                    namespace[name] = self._personal_field(name, graphql, info)
-                    continue
-                annotations[name] = graphql | None if optional else graphql
-                namespace[name] = strawberry.field(description=info.description)
+                withheld = analyst_view.treatment(model, name) is analyst_view.Treatment.NULL
+                annotations[name] = graphql | None if optional or withheld else graphql
+                namespace[name] = strawberry.field(description=described(model, name))
                 if name.endswith("_oid") and _names_an_organisation(info.annotation):
                     namespace[name.removesuffix("_oid")] = self._organisation_field(name, info)
             if model in WITH_STATUS:
@@ -171,18 +157,6 @@ class _Builder:
             self._inputs[key] = strawberry.input(cls, description=description or _describe(model))
         return self._inputs[key]
 
-    def _personal_field(self, name: str, graphql: Any, info: FieldInfo) -> StrawberryField:
-        hidden = self._hidden
-
-        def resolve(root: Any, info: strawberry.Info) -> Any:
-            return None if hidden(info) else getattr(root, name)
-
-        resolve.__annotations__["return"] = graphql | None
-        field: StrawberryField = strawberry.field(
-            resolver=resolve, description=f"{info.description} Personal data."
-        )
-        return field
-
     def _organisation_field(self, oid_name: str, info: FieldInfo) -> StrawberryField:
         return self._organisation(
             operator.attrgetter(oid_name),
@@ -206,6 +180,17 @@ class _Builder:
 
 def _describe(model: type[BaseModel]) -> str:
     return " ".join((model.__doc__ or model.__name__).split())
+
+
+def described(model: type[BaseModel], name: str) -> str:
+    """The field's description, with what analysts see of it (docs/analyst-view.md)."""
+    description = model.model_fields[name].description or name
+    applied = analyst_view.treatment(model, name)
+    if applied is analyst_view.Treatment.NULL:
+        return f"{description} Null for analysts."
+    if isinstance(applied, Identifier):
+        return f"{description} A stable pseudonym for analysts."
+    return description
 
 
 def to_ehoks(value: Any, model: type[BaseModel]) -> dict[str, Any]:
@@ -294,12 +279,11 @@ def _variable_value(value: Any, annotation: Any) -> Any:
     return value
 
 
-def build(personal_data_hidden: PersonalDataHidden, today: Today, organisation: OrganisationEdge) -> _Builder:
-    return _Builder(personal_data_hidden, today, organisation)
+def build(today: Today, organisation: OrganisationEdge) -> _Builder:
+    return _Builder(today, organisation)
 
 
 __all__ = [
-    "PERSONAL",
     "SERVER_FILLED",
     "GraphQLPartStatus",
     "OrganisationEdge",
