@@ -293,7 +293,8 @@ LIST_CURSORS: dict[str, str] = {
     # One ordering for every kind (analysts may not order by name).
     "Query.learners": "query($a: String) { result: learners(orderBy: STARTED_DESC, first: 1, after: $a) "
     "{ edges { cursor } } }",
-    "Query.hokses": "query($a: String) { result: hokses(first: 1, after: $a) { edges { cursor } } }",
+    "Query.hokses": "query($a: String) { result: hokses(orderBy: FIRST_APPROVED_ASC, first: 1, after: $a) "
+    "{ edges { cursor } } }",
 }
 LISTERS = sorted(RULES["Query.learners"].kinds)
 

@@ -12,11 +12,11 @@ from tests.factories import Factory
 from tests.read_graph.helpers import ADMIN, ANALYST, Ask, codes, staff
 
 HOKSES = """
-query($filter: HoksFilter, $order: HoksOrder! = ID_ASC, $first: Int, $after: String) {
+query($filter: HoksFilter, $order: HoksOrder, $first: Int, $after: String) {
   hokses(filter: $filter, orderBy: $order, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    nodes { id source }
+    nodes { id source firstApprovedOn }
   }
 }
 """
@@ -68,6 +68,13 @@ async def test_filters(db: Database, factory: Factory, ask: Ask) -> None:
     # Deleted plans are for OPH administrators only.
     for principal in (staff(toimija), ANALYST):
         assert codes(await ask(principal, HOKSES, filter={"status": "DELETED"})) == ["FORBIDDEN"]
+    # Plan ids grow one by one, so a plan's place in their order would tell an analyst its id.
+    for order in ("ID_ASC", "ID_DESC"):
+        assert codes(await ask(ANALYST, HOKSES, order=order)) == ["FORBIDDEN"]
+    analysed = await ask(ANALYST, HOKSES)
+    assert [n["firstApprovedOn"] for n in analysed["data"]["hokses"]["nodes"]] == sorted(
+        n["firstApprovedOn"] for n in analysed["data"]["hokses"]["nodes"]
+    )
 
 
 async def test_scope_and_totals(factory: Factory, ask: Ask) -> None:

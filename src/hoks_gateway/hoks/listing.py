@@ -30,7 +30,10 @@ class HoksStatus(Enum):
     ALL = strawberry.enum_value("ALL", description="Both (ADMIN only).")
 
 
-@strawberry.enum(description="Järjestys of a plan list (ties broken by HOKS id).")
+@strawberry.enum(
+    description="Järjestys of a plan list (ties broken by HOKS id). Without one: ID_ASC, for analysts "
+    "FIRST_APPROVED_ASC (they may not order by id)."
+)
 class HoksOrder(Enum):
     ID_ASC = "ID_ASC"
     ID_DESC = "ID_DESC"
@@ -118,7 +121,7 @@ def _conditions(scope: Scope, f: HoksFilter) -> list[ColumnElement[bool]]:
 async def hokses(
     info: Info,
     filter: HoksFilter | None = None,
-    order_by: HoksOrder = HoksOrder.ID_ASC,
+    order_by: HoksOrder | None = None,
     first: int | None = None,
     after: str | None = None,
 ) -> Connection[Hoks]:
@@ -127,6 +130,13 @@ async def hokses(
     f = filter or HoksFilter()
     if f.status is not HoksStatus.ACTIVE and not (scope.everything and not scope.pseudonymised):
         raise Forbidden("Only OPH administrators list deleted plans.")
+    order_by = order_by or (HoksOrder.FIRST_APPROVED_ASC if scope.pseudonymised else HoksOrder.ID_ASC)
+    if scope.pseudonymised and order_by in (HoksOrder.ID_ASC, HoksOrder.ID_DESC):
+        # Plan ids grow one by one: a plan's place in that order would tell its id.
+        raise Forbidden(
+            "Analysts see plans by pseudonym, so the list cannot be ordered by plan id: order by "
+            "FIRST_APPROVED_* or UPDATED_*."
+        )
     if f.organisation_oid is not None:
         await require_readable(info, str(f.organisation_oid))
     limit = page_size(first)
