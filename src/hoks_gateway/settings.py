@@ -150,8 +150,18 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=50, description="Aliases per operation, counted through fragments.")
     max_directives: int = Field(default=50, description="Directives per operation, through fragments.")
     max_tokens: int = Field(default=5000, description="Lexical tokens per document (parser limit).")
+    max_fields: int = Field(
+        default=2000, description="Field selections per operation, fragments counted where spread."
+    )
+    max_field_merges: int = Field(
+        default=1000,
+        description="Pairs of field selections answering the same response key, which validation "
+        "must compare (repeated fields); bounds its work.",
+    )
     max_cost: int = Field(
-        default=300_000, description="Estimated fields resolved per operation; `first` multiplies."
+        default=300_000,
+        description="Estimated fields resolved per operation; `first` multiplies; an eHOKS document "
+        "counts as 250.",
     )
     max_page_size: int = Field(default=1000, description="Largest `first` a list field accepts.")
     default_page_size: int = Field(
@@ -162,6 +172,10 @@ class Settings(BaseSettings):
     )
     max_query_bytes: int = Field(default=100_000, description="Size of the GraphQL document text.")
     max_body_bytes: int = Field(default=1_048_576, description="Size of a request body (413 above).")
+    max_response_bytes: int = Field(
+        default=8_388_608,
+        description="Size of one GraphQL answer; a larger one is replaced by RESPONSE_TOO_LARGE.",
+    )
     db_statement_timeout_ms: int = Field(
         default=15_000, description="PostgreSQL statement_timeout of the gateway's sessions (0: none)."
     )

@@ -9,21 +9,35 @@ Two extensions, because the abuse limits (graphql/limits.py) must run between th
 - `CachedValidation` comes after the limits: their checks run for every request (they depend
   on the variables, e.g. `first`); the standard rules' verdict is then reused. The limits keep
   their own verdict here too, keyed by the text and the values of the variables they read.
-Only valid documents are remembered. The caches belong to one app (its settings decide the
-limits and rules) and are bounded LRUs.
+The caches belong to one app (its settings decide the limits and rules) and are bounded LRUs.
+
+Refusals are remembered too, by the same key as the limits' verdict (text, limits, the values of
+the variables the limits read): the limits' own and the standard rules'. A text refused before is
+refused again by the view (`cached_refusal`) without being parsed, walked or validated: sent by
+16 clients at once, a 13 KB hostile document cost 16 × 1.2 s of CPU each round. Input checks that
+read other variables (graphql/input_checks.py) run before the limits and are never remembered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
-from graphql import DocumentNode
+from graphql import DocumentNode, GraphQLError
+from starlette.datastructures import State
 from strawberry.extensions import SchemaExtension
 
 from hoks_gateway.lru import Lru
 
 MAX_DOCUMENTS = 256
+
+VerdictKey = tuple[str, Hashable, tuple[Any, ...]]
+"""(text, limits, values of the variables the limits read)."""
+
+
+def limit_value(given: object) -> int | None:
+    """A variable's value as the limits' walk reads it (a page size): an int, or nothing."""
+    return given if isinstance(given, int) and not isinstance(given, bool) else None
 
 
 class Caches:
@@ -32,8 +46,48 @@ class Caches:
         self.valid: Lru[tuple[str, tuple[Any, ...]], bool] = Lru(MAX_DOCUMENTS)
         self.limit_variables: Lru[tuple[str, Hashable], tuple[str, ...]] = Lru(MAX_DOCUMENTS)
         """(text, limits) -> the variables the limits' walk read (graphql/limits.py)."""
-        self.within_limits: Lru[tuple[str, Hashable, tuple[Any, ...]], bool] = Lru(MAX_DOCUMENTS)
+        self.within_limits: Lru[VerdictKey, bool] = Lru(MAX_DOCUMENTS)
         """(text, limits, those variables' values) -> the walk passed: it is not repeated."""
+        self.refused: Lru[VerdictKey, tuple[GraphQLError, ...]] = Lru(MAX_DOCUMENTS)
+        """The same key -> the errors the limits or the standard rules refused the text with."""
+
+    def verdict_key(self, query: str, limits: Hashable, variables: Mapping[str, Any]) -> VerdictKey | None:
+        """The key of the text's verdicts; None before the limits have walked it."""
+        read = self.limit_variables.get((query, limits))
+        if read is None:
+            return None
+        return query, limits, tuple(limit_value(variables.get(name)) for name in read)
+
+    def walked(
+        self, query: str, limits: Hashable, read: Sequence[str], variables: Mapping[str, Any]
+    ) -> VerdictKey:
+        """Records which variables the walk of the text read; the key of its verdicts."""
+        names = tuple(read)
+        self.limit_variables.put((query, limits), names)
+        return query, limits, tuple(limit_value(variables.get(name)) for name in names)
+
+    def refuse(self, key: VerdictKey, errors: Sequence[GraphQLError]) -> None:
+        # Without their AST nodes (kept alive, they would hold the whole document): the message,
+        # the text's positions and the extensions are what an answer shows.
+        self.refused.put(
+            key,
+            tuple(
+                GraphQLError(e.message, source=e.source, positions=e.positions, extensions=e.extensions)
+                for e in errors
+            ),
+        )
+
+
+def cached_refusal(
+    state: State, query: str | None, variables: Mapping[str, Any] | None
+) -> list[GraphQLError] | None:
+    """The errors a text was refused with before, for these variables; None if it was not."""
+    caches = getattr(state, "document_caches", None)
+    if not query or not isinstance(caches, Caches):
+        return None
+    key = caches.verdict_key(query, state.limits, variables or {})
+    refused = None if key is None else caches.refused.get(key)
+    return None if refused is None else list(refused)
 
 
 def caches_for(extension: SchemaExtension) -> Caches | None:

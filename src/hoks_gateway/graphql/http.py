@@ -110,8 +110,12 @@ def prefers_graphql_response(accept: str | None) -> bool:
     return wanted > 0 and wanted >= ranges.get(JSON, 0.0)
 
 
+def media_type_for(accept: str | None) -> str:
+    return GRAPHQL_RESPONSE_JSON if prefers_graphql_response(accept) else JSON
+
+
 def media_type(request: Request) -> str:
-    return GRAPHQL_RESPONSE_JSON if prefers_graphql_response(request.headers.get("accept")) else JSON
+    return media_type_for(request.headers.get("accept"))
 
 
 def is_request_error(result: ExecutionResult) -> bool:
@@ -173,6 +177,7 @@ class SubResponse(Response):
         self.status_code = None  # type: ignore[assignment]  # strawberry's "not set"
         del self.headers["content-length"]
         self.accept = request.headers.get("accept")
+        self.max_response_bytes: int = request.app.state.settings.max_response_bytes
 
 
 def negotiate(
@@ -183,7 +188,7 @@ def negotiate(
     """Media type and status of an executed request's response."""
     accept = sub_response.accept if isinstance(sub_response, SubResponse) else None
     graphql_response = prefers_graphql_response(accept)
-    response.headers["content-type"] = GRAPHQL_RESPONSE_JSON if graphql_response else JSON
+    response.headers["content-type"] = media_type_for(accept)
     if not isinstance(response_data, Mapping):
         return response
     errors = response_data.get("errors") or []

@@ -1,18 +1,22 @@
 """Abuse limits, checked before a single resolver runs (docs/reference/reliability-security.md §1).
 
 The parser stops at `max_tokens`; then one linear walk over each operation, with every fragment
-measured once however often it is spread, finds its depth, aliases, directives and cost, and checks
-each `first` against the page-size cap. Only if all pass does graphql-core's own validation run,
-so a hostile document costs a walk, not the standard rules' work on 10,000 aliases.
+measured once however often it is spread, finds its depth, aliases, directives, field selections
+and cost, and checks each `first` against the page-size cap. Within all of those, one more pass
+counts the pairs of selections the standard field-merging rule must compare (graphql/
+field_merges.py). Only if all pass does graphql-core's own validation run, so a hostile document
+costs a walk, not the standard rules' work on 10,000 aliases or 1,240 repeats of one field.
 
 Cost estimates the fields a query may resolve: each field costs 1 plus its selections' cost times
 its list size: its `first` argument (literal or variable), else `default_page_size` for a paged
-field, else `default_list_size` for a list. Nothing is exempt by operation or fragment name (the
-armor cost-limit bypass).
+field, else `default_list_size` for a list. A leaf of a large type costs its size class instead
+of 1 (`SIZE_CLASSES`: a whole eHOKS document). Nothing is exempt by operation or fragment name
+(the armor cost-limit bypass).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,11 +50,15 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, Typ
 from strawberry.extensions import SchemaExtension
 
 from hoks_gateway.errors import BadUserInput, GatewayError
-from hoks_gateway.graphql.document_cache import caches_for
+from hoks_gateway.graphql.document_cache import VerdictKey, caches_for, limit_value
+from hoks_gateway.graphql.field_merges import merge_pairs
 from hoks_gateway.graphql.masking import request_error
 from hoks_gateway.settings import Settings
 
 PAGE_ARGUMENTS = ("first", "last")
+SIZE_CLASSES: Mapping[str, int] = {"JSON": 250}
+"""What a leaf of a type costs, in fields: an eHOKS document (`ehoksDocument`, JSON) is about
+10 KB of the answer on average, where an ordinary field is about 40 bytes."""
 _SATURATED = 10**12  # counts stop growing here: a fragment bomb must not make giant integers
 
 
@@ -74,6 +82,16 @@ class TooManyTokens(GatewayError):
     status = 400
 
 
+class TooManyFields(GatewayError):
+    code = "TOO_MANY_FIELDS"
+    status = 400
+
+
+class TooManyFieldMerges(GatewayError):
+    code = "TOO_MANY_FIELD_MERGES"
+    status = 400
+
+
 class QueryTooCostly(GatewayError):
     code = "QUERY_TOO_COSTLY"
     status = 400
@@ -94,6 +112,8 @@ class Limits:
     max_aliases: int = _default("max_aliases")
     max_directives: int = _default("max_directives")
     max_tokens: int = _default("max_tokens")
+    max_fields: int = _default("max_fields")
+    max_field_merges: int = _default("max_field_merges")
     max_cost: int = _default("max_cost")
     max_page_size: int = _default("max_page_size")
     default_page_size: int = _default("default_page_size")
@@ -107,6 +127,8 @@ class Limits:
             max_aliases=settings.max_aliases,
             max_directives=settings.max_directives,
             max_tokens=settings.max_tokens,
+            max_fields=settings.max_fields,
+            max_field_merges=settings.max_field_merges,
             max_cost=settings.max_cost,
             max_page_size=settings.max_page_size,
             default_page_size=settings.default_page_size,
@@ -121,6 +143,8 @@ class Measure:
     aliases: int = 0
     directives: int = 0
     cost: int = 0
+    fields: int = 0
+    """Field selections, each fragment's counted wherever it is spread."""
 
     def __add__(self, other: Measure) -> Measure:
         return Measure(
@@ -128,6 +152,7 @@ class Measure:
             min(self.aliases + other.aliases, _SATURATED),
             min(self.directives + other.directives, _SATURATED),
             min(self.cost + other.cost, _SATURATED),
+            min(self.fields + other.fields, _SATURATED),
         )
 
 
@@ -196,7 +221,7 @@ class _Walk:
             self.measured[name] = own + self.selections(fragment.selection_set, condition, 0)
             self.in_progress.discard(name)
         inner = self.measured[name]
-        return Measure(inner.depth + depth if inner.depth else 0, inner.aliases, inner.directives, inner.cost)
+        return dataclasses.replace(inner, depth=inner.depth + depth if inner.depth else 0)
 
     def field(self, node: FieldNode, parent: GraphQLNamedType | None, depth: int) -> Measure:
         depth += 1
@@ -204,18 +229,25 @@ class _Walk:
         aliases = 1 if node.alias is not None else 0
         if depth > self.limits.max_depth:
             # Deep enough to refuse: stop here, so a 10,000-deep document costs no recursion.
-            return Measure(depth, aliases, 0, 1)
+            return Measure(depth, aliases, 0, 1, 1)
         child_type: GraphQLNamedType | None = None
         size = 1
         if definition is not None:
             child_type = get_named_type(definition.type)
             size = self.list_size(node, definition)
         inner = self.selections(node.selection_set, child_type, depth)
+        # A leaf costs its size class (a whole eHOKS document is one value, hundreds of fields' bytes).
+        own = (
+            SIZE_CLASSES.get(child_type.name, 1)
+            if child_type is not None and node.selection_set is None
+            else 1
+        )
         return Measure(
             max(depth, inner.depth),
             min(aliases + inner.aliases, _SATURATED),
             inner.directives,
-            min(1 + size * inner.cost, _SATURATED),
+            min(own + size * inner.cost, _SATURATED),
+            min(1 + inner.fields, _SATURATED),
         )
 
     def list_size(self, node: FieldNode, definition: GraphQLField) -> int:
@@ -247,13 +279,8 @@ class _Walk:
             return int(value.value)
         if isinstance(value, VariableNode):
             self.variables_read.add(value.name.value)
-            return _page_size(self.variables.get(value.name.value))
+            return limit_value(self.variables.get(value.name.value))
         return None
-
-
-def _page_size(given: object) -> int | None:
-    """A variable's value as the walk reads it: an int, or nothing."""
-    return given if isinstance(given, int) and not isinstance(given, bool) else None
 
 
 def _is_int(value: object) -> bool:
@@ -309,6 +336,13 @@ def _check(walk: _Walk, document: DocumentNode, limits: Limits) -> list[GatewayE
                     f"the limit is {limits.max_directives}."
                 )
             )
+        if measure.fields > limits.max_fields:
+            errors.append(
+                TooManyFields(
+                    f"{name} selects {_count(measure.fields)} fields (fragments counted where they are "
+                    f"spread); the limit is {limits.max_fields}."
+                )
+            )
         # A `first` over the cap is the precise complaint; the cost it inflates would only echo it.
         if measure.depth <= limits.max_depth and measure.cost > limits.max_cost and not walk.page_errors:
             errors.append(
@@ -318,7 +352,28 @@ def _check(walk: _Walk, document: DocumentNode, limits: Limits) -> list[GatewayE
                     cost=measure.cost,
                 )
             )
-    return _unique(walk.page_errors) + errors
+    errors = _unique(walk.page_errors) + errors
+    # Counted only within every limit above: `max_fields` bounds the count's own work.
+    return errors or _merge_errors(walk, document, limits)
+
+
+def _merge_errors(walk: _Walk, document: DocumentNode, limits: Limits) -> list[GatewayError]:
+    errors: list[GatewayError] = []
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        pairs = merge_pairs(definition, walk.fragments)
+        if pairs is not None and pairs > limits.max_field_merges:
+            name = f"Operation {definition.name.value!r}" if definition.name else "The operation"
+            errors.append(
+                TooManyFieldMerges(
+                    f"{name} repeats fields: {pairs:,} pairs of selections answer the same response "
+                    f"key and must be compared; the limit is {limits.max_field_merges}. Select each "
+                    "field once per selection set.",
+                    pairs=pairs,
+                )
+            )
+    return errors
 
 
 def _count(n: int) -> str:
@@ -383,53 +438,69 @@ class GatewayLimits(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is None and context.query:
             limits = self.limits()
-            too_many = TooManyTokens(f"The document has more than the limit of {limits.max_tokens} tokens.")
+            too_many = request_error(
+                TooManyTokens(f"The document has more than the limit of {limits.max_tokens} tokens.")
+            )
             if exceeds_tokens(context.query, limits.max_tokens):
-                raise request_error(too_many)
+                self._remember(context.query, limits, [too_many])
+                raise too_many
             try:
                 context.graphql_document = parse(context.query, max_tokens=limits.max_tokens)
             except GraphQLSyntaxError as error:
                 if error.message.startswith(_PARSER_GAVE_UP):
-                    raise request_error(too_many) from None
+                    self._remember(context.query, limits, [too_many])
+                    raise too_many from None
                 # Other syntax errors are left for strawberry's parse, which reports them.
         yield
+
+    def _remember(self, query: str, limits: Limits, errors: list[GraphQLError]) -> None:
+        caches = caches_for(self)
+        if caches is not None:
+            caches.refuse(caches.walked(query, limits, (), {}), errors)
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         limits = self.limits()
         document = context.graphql_document
+        key: VerdictKey | None = None
         if document is not None and context.pre_execution_errors is None:
-            errors = self._check(document, limits)
+            errors, key = self._check(document, limits)
             if errors:
                 # Refused before the standard rules ever see the document.
-                context.pre_execution_errors = [request_error(e) for e in errors]
+                context.pre_execution_errors = errors
+                key = None
             elif not limits.introspection:
                 context.validation_rules = (*context.validation_rules, _NoIntrospection)
         yield
+        caches = caches_for(self)
+        if key is not None and caches is not None and context.pre_execution_errors:
+            # The standard rules' verdict depends on the text and the rules (the limits decide
+            # them) alone.
+            caches.refuse(key, context.pre_execution_errors)
 
-    def _check(self, document: DocumentNode, limits: Limits) -> list[GatewayError]:
-        """check_document, remembering the texts that passed.
+    def _check(self, document: DocumentNode, limits: Limits) -> tuple[list[GraphQLError], VerdictKey | None]:
+        """check_document, remembering its verdict, and the key of the verdicts on this text.
 
         The walk's verdict depends on the document, the limits and the values of the variables it
-        read (page sizes), nothing else; so a text that passed is not walked again for the same
-        values of those variables. Refusals are not remembered (each gets its errors afresh).
+        read (page sizes), nothing else; so a text is not walked again for the same values of
+        those variables, and a text refused is refused again before it is parsed
+        (document_cache.py).
         """
         context = self.execution_context
         variables = context.variables or {}
         caches = caches_for(self)
         query = context.query
         if caches is None or not query:
-            return check_document(context.schema._schema, document, variables, limits)
-        read = caches.limit_variables.get((query, limits))
-        if read is not None:
-            values = tuple(_page_size(variables.get(name)) for name in read)
-            if caches.within_limits.get((query, limits, values)):
-                return []
+            errors = check_document(context.schema._schema, document, variables, limits)
+            return [request_error(e) for e in errors], None
+        key = caches.verdict_key(query, limits, variables)
+        if key is not None and caches.within_limits.get(key):
+            return [], key
         walk = _Walk(context.schema._schema, document, variables, limits)
-        errors = _check(walk, document, limits)
-        if not errors:
-            read = tuple(sorted(walk.variables_read))
-            caches.limit_variables.put((query, limits), read)
-            values = tuple(_page_size(variables.get(name)) for name in read)
-            caches.within_limits.put((query, limits, values), True)
-        return errors
+        refused = [request_error(e) for e in _check(walk, document, limits)]
+        key = caches.walked(query, limits, sorted(walk.variables_read), variables)
+        if refused:
+            caches.refuse(key, refused)
+        else:
+            caches.within_limits.put(key, True)
+        return refused, key

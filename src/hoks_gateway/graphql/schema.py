@@ -130,7 +130,8 @@ def build_schema() -> strawberry.Schema:
     enforce_rules(Query, Mutation)
     make_idempotent(Mutation)
     # The document caches sit around the limits, which must see every request (document_cache.py).
-    extensions = [CachedParse, GatewayLimits, InputChecks, CachedValidation, AuditReads]
+    # Input checks first: they read variables the limits' remembered verdicts do not depend on.
+    extensions = [CachedParse, InputChecks, GatewayLimits, CachedValidation, AuditReads]
     return GatewaySchema(
         query=Query,
         mutation=Mutation,

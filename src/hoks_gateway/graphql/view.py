@@ -25,8 +25,9 @@ from hoks_gateway.db import metrics
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.errors import Unauthenticated
 from hoks_gateway.graphiql import page as graphiql_page
-from hoks_gateway.graphql import http
+from hoks_gateway.graphql import http, response_limit
 from hoks_gateway.graphql.context import Context
+from hoks_gateway.graphql.document_cache import cached_refusal
 from hoks_gateway.graphql.masking import format_errors
 from hoks_gateway.graphql.trusted_documents import TrustedDocuments
 
@@ -82,7 +83,8 @@ class GraphQLView(GraphQL[Context, None]):
             # Personal data asked for without a token: HTTP says so too (RFC 6750 §3).
             response.status_code = Unauthenticated.status
             response.headers["WWW-Authenticate"] = challenge()
-        return response
+        assert isinstance(sub_response, http.SubResponse)  # get_sub_response makes it
+        return response_limit.capped(response, sub_response)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET that names a trusted document by hash is a query, not a browser wanting GraphiQL.
@@ -107,6 +109,9 @@ class GraphQLView(GraphQL[Context, None]):
         request_data = await trusted.resolve(
             request, request_data, context.authz.kind, required=state.settings.trusted_documents == "require"
         )
+        refused = cached_refusal(state, request_data.query, request_data.variables)
+        if refused is not None:
+            return ExecutionResult(data=None, errors=refused)
         try:
             return await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
