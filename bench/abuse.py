@@ -75,11 +75,18 @@ def _validation_cpu(base: str, server: psutil.Process, requests: int) -> None:
     print(f"  graphql-core's rules in-process: {rules_ms:.0f} ms CPU ({verdict})")
     with httpx.Client(base_url=base, timeout=120) as client:
         client.post("/graphql", json={"query": REPEATED})  # the first one may fill caches
-        before = server.cpu_times()
-        codes = Counter(_code(client.post("/graphql", json={"query": REPEATED})) for _ in range(requests))
-        after = server.cpu_times()
-    used = (after.user + after.system - before.user - before.system) / requests * 1000
-    print(f"  server CPU per request (mean of {requests}): {used:.1f} ms; answers {dict(codes)}")
+        _server_cpu(server, "the same text", [REPEATED] * requests, client)
+        # A comment makes each text new: what a client pays who dodges every cache by text.
+        unique = [f"{REPEATED} # {n}" for n in range(requests)]
+        _server_cpu(server, "a new text each time", unique, client)
+
+
+def _server_cpu(server: psutil.Process, what: str, queries: list[str], client: httpx.Client) -> None:
+    before = server.cpu_times()
+    codes = Counter(_code(client.post("/graphql", json={"query": query})) for query in queries)
+    after = server.cpu_times()
+    used = (after.user + after.system - before.user - before.system) / len(queries) * 1000
+    print(f"  server CPU per request, {what} (mean of {len(queries)}): {used:.1f} ms; answers {dict(codes)}")
 
 
 async def _healthz_under_load(base: str, clients: int, seconds: float) -> None:
