@@ -54,9 +54,7 @@ class Caches:
     def verdict_key(self, query: str, limits: Hashable, variables: Mapping[str, Any]) -> VerdictKey | None:
         """The key of the text's verdicts; None before the limits have walked it."""
         read = self.limit_variables.get((query, limits))
-        if read is None:
-            return None
-        return query, limits, tuple(limit_value(variables.get(name)) for name in read)
+        return None if read is None else _key(query, limits, read, variables)
 
     def walked(
         self, query: str, limits: Hashable, read: Sequence[str], variables: Mapping[str, Any]
@@ -64,7 +62,7 @@ class Caches:
         """Records which variables the walk of the text read; the key of its verdicts."""
         names = tuple(read)
         self.limit_variables.put((query, limits), names)
-        return query, limits, tuple(limit_value(variables.get(name)) for name in names)
+        return _key(query, limits, names, variables)
 
     def refuse(self, key: VerdictKey, errors: Sequence[GraphQLError]) -> None:
         # Without their AST nodes (kept alive, they would hold the whole document): the message,
@@ -76,6 +74,10 @@ class Caches:
                 for e in errors
             ),
         )
+
+
+def _key(query: str, limits: Hashable, read: Sequence[str], variables: Mapping[str, Any]) -> VerdictKey:
+    return query, limits, tuple(limit_value(variables.get(name)) for name in read)
 
 
 def cached_refusal(
