@@ -27,6 +27,7 @@ from hoks_gateway.db.migrate import current_revision, head_revision, upgrade
 from hoks_gateway.db.urls import redacted
 from hoks_gateway.errors import ConfigurationError
 from hoks_gateway.graphql import documents_cli as document_commands
+from hoks_gateway.hoks import batch_cli as batch_commands
 from hoks_gateway.hoks import cli as hoks_commands
 from hoks_gateway.identifiers import is_learner_oid
 from hoks_gateway.learners import cli as learner_commands
@@ -372,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(handler=_seed)
     _add_auth_commands(commands)
     hoks_commands.register(commands)
+    batch_commands.register(commands)
     learner_commands.register(commands)
     document_commands.register(commands)
     return parser

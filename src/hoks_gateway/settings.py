@@ -192,6 +192,13 @@ class Settings(BaseSettings):
         default=120, description="POST /auth/token requests per client address per window (0: off)."
     )
     rate_limit_window_s: int = Field(default=60, description="Length of a rate-limit window.")
+    import_batch_size: int = Field(
+        default=50,
+        ge=1,
+        description="Most documents one `importEhoksDocuments` request (and one batch of "
+        "`hoks-gateway import-ehoks-batch`) may carry. The request must also fit HOKS_MAX_BODY_BYTES: "
+        "raise both together (the default body takes 50 plans of 20 KiB).",
+    )
     idempotency_ttl_s: int = Field(
         default=86_400,
         ge=86_400,

@@ -56,6 +56,8 @@ class Probe:
     rule gets (the probe is built to be refused after the access checks)."""
     found: Callable[[Any, World, Target, Named], bool] | None = None
     """For lists, which are never null: whether the target is in the answer."""
+    codes: Callable[[dict[str, Any]], list[str]] = error_codes
+    """The answer's error codes (a batch answers a refusal per document, in its results)."""
 
 
 PROBES: dict[str, Probe] = {
@@ -119,6 +121,16 @@ PROBES: dict[str, Probe] = {
         lambda w, t, n: {"v": _new_plan(w, t, typed=False)},
         personal=True,
         refusal=lambda k, t: _create_refusal(k, t),
+    ),
+    "Mutation.importEhoksDocuments": Probe(
+        "mutation($v: JSON!) { result: importEhoksDocuments(documents: [$v]) "
+        "{ results { error { code } } } }",
+        lambda w, t, n: {"v": _new_plan(w, t, typed=False)},
+        personal=True,
+        refusal=lambda k, t: _create_refusal(k, t),
+        codes=lambda body: (
+            error_codes(body) or [r["error"]["code"] for r in body["data"]["result"]["results"] if r["error"]]
+        ),
     ),
     "Mutation.updateHoks": Probe(
         'mutation($v: ID!) { result: updateHoks(id: $v, patch: {email: "a@b.fi"}, expectedRevision: -1)'
@@ -283,7 +295,7 @@ async def test_matrix(
         present = result is not None if probe.found is None else probe.found(result, world, target, named)
         assert present == (want == "VISIBLE"), body
     else:
-        assert error_codes(body) == [want], body
+        assert probe.codes(body) == [want], body
         assert (response.status_code == 401) == (want == "UNAUTHENTICATED")
 
 

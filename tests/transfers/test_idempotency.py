@@ -323,6 +323,12 @@ async def _document(world: World) -> dict[str, Any]:
     return {"d": document(EXAMPLE)}
 
 
+async def _documents(world: World) -> dict[str, Any]:
+    return {
+        "docs": [document(EXAMPLE), document(EXAMPLE, **{"ensikertainen-hyvaksyminen": "x"}), document(OTHER)]
+    }
+
+
 async def _input(world: World) -> dict[str, Any]:
     return {"i": as_input(document(EXAMPLE))}
 
@@ -368,6 +374,12 @@ MUTATIONS = {
     ),
     "importEhoksDocument": Case(
         f"mutation($d: JSON!) {{ importEhoksDocument(document: $d) {PLAN} }}", _document, lambda w: w.service
+    ),
+    "importEhoksDocuments": Case(
+        "mutation($docs: [JSON!]!) { importEhoksDocuments(documents: $docs) "
+        "{ stored refused results { id revision error { code } } } }",
+        _documents,
+        lambda w: w.service,
     ),
     "updateHoks": Case(
         f"mutation($id: ID!, $p: HoksPatchInput!) {{ updateHoks(id: $id, patch: $p) {PLAN} }}",

@@ -59,6 +59,7 @@ RULES: Mapping[str, FieldRule] = {
     "Mutation.importEhoksDocument": FieldRule(HOKS_WRITERS),
     "Mutation.replaceEhoksDocument": FieldRule(HOKS_WRITERS),
     "Mutation.patchEhoksDocument": FieldRule(HOKS_WRITERS),
+    "Mutation.importEhoksDocuments": FieldRule(HOKS_WRITERS),
     "Mutation.deleteHoks": FieldRule(HOKS_DELETERS),
     "Mutation.restoreHoks": FieldRule(ADMIN_ONLY),
     "Mutation.upsertStudyRights": FieldRule(ADMIN_ONLY),

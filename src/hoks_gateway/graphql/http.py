@@ -39,6 +39,7 @@ from hoks_gateway.graphql.masking import client_error
 from hoks_gateway.observability import requests
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+RATE_LIMITED = "RATE_LIMITED"
 JSON = "application/json"
 ALLOWED_METHODS = ("GET", "POST")
 # The codes a client should retry, with the seconds it should wait first.
@@ -204,6 +205,13 @@ def negotiate(
     if retry_after and (response_data.get("data") is None or not graphql_response):
         response.status_code = 503
         response.headers["Retry-After"] = str(max(retry_after))
+    limited = [
+        e for e in errors if isinstance(e, dict) and e.get("extensions", {}).get("code") == RATE_LIMITED
+    ]
+    if limited and response_data.get("data") is None:
+        # A batch whose documents did not fit in the rate-limit window: 429, as a request over it.
+        response.status_code = 429
+        response.headers["Retry-After"] = str(limited[0]["extensions"]["retryAfterSeconds"])
     return response
 
 

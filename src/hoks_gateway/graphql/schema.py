@@ -24,8 +24,10 @@ from hoks_gateway.graphql.limits import GatewayLimits
 from hoks_gateway.graphql.pagination import Connection
 from hoks_gateway.graphql.relay import Node
 from hoks_gateway.graphql.scalars import DATE_TIME
+from hoks_gateway.hoks import batch as hoks_batch
 from hoks_gateway.hoks import listing as hoks_listing
 from hoks_gateway.hoks import mutations as hoks_mutations
+from hoks_gateway.hoks.batch import ImportEhoksDocumentsPayload
 from hoks_gateway.hoks.mutations import HoksPayload
 from hoks_gateway.hoks.types import Hoks, load_hoks
 from hoks_gateway.idempotency.extension import make_idempotent
@@ -112,6 +114,7 @@ class Mutation:
     import_ehoks_document: HoksPayload = hoks_mutations.import_ehoks
     replace_ehoks_document: HoksPayload = hoks_mutations.replace_ehoks
     patch_ehoks_document: HoksPayload = hoks_mutations.patch_ehoks
+    import_ehoks_documents: ImportEhoksDocumentsPayload = hoks_batch.import_ehoks_batch
     delete_hoks: HoksPayload = hoks_mutations.delete
     restore_hoks: HoksPayload = hoks_mutations.restore
     upsert_study_rights: UpsertStudyRightsPayload = registry_mutations.upsert

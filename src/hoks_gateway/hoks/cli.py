@@ -66,7 +66,7 @@ async def _read_document(prefix: str, path: str) -> dict[str, Any] | None:
     return body
 
 
-async def _writes(db: Database, args: argparse.Namespace) -> HoksWrites | None:
+async def writes_for(db: Database, args: argparse.Namespace) -> HoksWrites | None:
     """The writes of the author `args` name, or None once it has said on stderr why not."""
     try:
         scope = await _writer_scope(db, args)
@@ -78,7 +78,7 @@ async def _writes(db: Database, args: argparse.Namespace) -> HoksWrites | None:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     async def run(db: Database) -> int:
-        writes = await _writes(db, args)
+        writes = await writes_for(db, args)
         if writes is None:
             return 2
         failed = 0
@@ -109,7 +109,7 @@ def _rewrite(args: argparse.Namespace, settings: Settings) -> int:
     """replace-ehoks and patch-ehoks: one plan, one file, eHOKS's PUT or PATCH."""
 
     async def run(db: Database) -> int:
-        writes = await _writes(db, args)
+        writes = await writes_for(db, args)
         if writes is None:
             return 2
         body = await _read_document(args.file, args.file)
@@ -188,6 +188,16 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return run_on_database(settings, run)
 
 
+def author_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """--transfer and --as: who writes (`writes_for` reads them)."""
+    parser.add_argument(
+        "--transfer",
+        metavar="CLIENT_ID",
+        help=f"{verb} as this service account's transfer (its privileges, transfer rules, source TRANSFER)",
+    )
+    parser.add_argument("--as", dest="as_", metavar="OID", help="admin OID recorded as the author")
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     importer = commands.add_parser(
         "import-ehoks",
@@ -198,12 +208,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "is reported with every violation and nothing of it is stored; the exit status is then 1.",
     )
     importer.add_argument("files", nargs="+", metavar="FILE", help="eHOKS JSON documents")
-    importer.add_argument(
-        "--transfer",
-        metavar="CLIENT_ID",
-        help="import as this service account's transfer (its privileges, transfer rules, source TRANSFER)",
-    )
-    importer.add_argument("--as", dest="as_", metavar="OID", help="admin OID recorded as the author")
+    author_arguments(importer, "import")
     importer.set_defaults(handler=_import)
 
     replacer = commands.add_parser(
@@ -235,12 +240,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             metavar="N",
             help="refuse (REVISION_CONFLICT) unless the plan is still at revision N",
         )
-        rewriter.add_argument(
-            "--transfer",
-            metavar="CLIENT_ID",
-            help="write as this service account's transfer (its privileges, transfer rules)",
-        )
-        rewriter.add_argument("--as", dest="as_", metavar="OID", help="admin OID recorded as the author")
+        author_arguments(rewriter, "write")
         rewriter.set_defaults(handler=_rewrite)
 
     exporter = commands.add_parser(

@@ -36,14 +36,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import orjson
-from sqlalchemy import Select, String, exists, func, literal, select, text
+from sqlalchemy import Select, String, any_, bindparam, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -53,7 +54,7 @@ from hoks_gateway.auth.clock import Clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.authz.policy import require_privilege
 from hoks_gateway.authz.scope import Scope
-from hoks_gateway.db.faults import waiting_for_lock
+from hoks_gateway.db.faults import database_fault, waiting_for_lock
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks, Learner, StudyRight
 from hoks_gateway.errors import (
@@ -66,6 +67,7 @@ from hoks_gateway.errors import (
     Unauthenticated,
     WrongAuthenticationType,
 )
+from hoks_gateway.graphql.masking import client_error
 from hoks_gateway.hoks.diff import changed_paths
 from hoks_gateway.hoks.document import (
     HoksDocument,
@@ -97,15 +99,9 @@ _FIELD_OF = {info.alias or name: name for name, info in HoksDocument.model_field
 # audit.events.record() would write, in the same statement: one round trip fewer per transfer).
 # On create, the duplicate check is the unique study right itself (ON CONFLICT), so it also
 # holds against a concurrent create for the same study right.
-# The revision and the audit event of the `plan` the statement wrote.
-_REVISION_AND_AUDIT = """
-    , revision AS (
-        INSERT INTO hoks_revisions (hoks_id, number, at, principal_kind, principal_id, organisation_oid,
-                                    operation, source, document, changed_paths)
-        SELECT id, revision, :now, :principal_kind, :principal_id, :principal_organisation, :operation,
-               :source, CAST(:document AS jsonb), CAST(:paths AS text[])
-        FROM plan
-    ), audit AS (
+# The audit event of each `plan` the statement wrote, and the plans' records.
+_AUDIT_AND_RECORDS = """
+    , audit AS (
         INSERT INTO audit_events (request_id, principal_kind, principal_id, organisation_oid, operation,
                                   outcome, target_learner_oid, target_hoks_id)
         SELECT :request_id, :principal_kind, :principal_id, organisation_oid, :audit_operation,
@@ -116,16 +112,41 @@ _REVISION_AND_AUDIT = """
            updated_at, revision, source, deleted_at, progress_planned, progress_completes_on
     FROM plan
 """
-_INSERT_PLAN = """
-    WITH plan AS (
+# The revision of the `plan` an update wrote.
+_REVISION = """
+    , revision AS (
+        INSERT INTO hoks_revisions (hoks_id, number, at, principal_kind, principal_id, organisation_oid,
+                                    operation, source, document, changed_paths)
+        SELECT id, revision, :now, :principal_kind, :principal_id, :principal_organisation, :operation,
+               :source, CAST(:document AS jsonb), CAST(:paths AS text[])
+        FROM plan
+    )
+"""
+# Every plan of a create (one or a batch) and its revision, from one JSON array of plans
+# (jsonb_to_recordset: a plan's progress days are an array of its own, which unnest cannot pair
+# up). The revision's document is the plan row's, not the parameter again.
+_INSERT_PLANS = """
+    WITH input AS (
+        SELECT * FROM jsonb_to_recordset(CAST(:plans AS jsonb)) AS p(
+            study_right_oid varchar, learner_oid varchar, organisation_oid varchar,
+            first_approved_on date, approved_at timestamptz, progress_planned integer,
+            progress_completes_on date[], paths text[], document jsonb)
+    ), plan AS (
         INSERT INTO hoks (study_right_oid, learner_oid, organisation_oid, first_approved_on,
                           approved_at, created_at, updated_at, revision, source, document,
                           progress_planned, progress_completes_on)
-        VALUES (:study_right_oid, :learner_oid, :organisation_oid, :first_approved_on, :approved_at,
-                :now, :now, 1, :source, CAST(:document AS jsonb), :progress_planned,
-                :progress_completes_on)
+        SELECT study_right_oid, learner_oid, organisation_oid, first_approved_on, approved_at, :now,
+               :now, 1, :source, document, progress_planned, progress_completes_on
+        FROM input
         ON CONFLICT (study_right_oid) DO NOTHING
         RETURNING *
+    ), revision AS (
+        INSERT INTO hoks_revisions (hoks_id, number, at, principal_kind, principal_id, organisation_oid,
+                                    operation, source, document, changed_paths)
+        SELECT plan.id, plan.revision, :now, :principal_kind, :principal_id,
+               coalesce(CAST(:principal_organisation AS varchar), plan.organisation_oid), 'CREATE',
+               :source, plan.document, input.paths
+        FROM plan JOIN input USING (study_right_oid)
     )
 """
 _UPDATE_PLAN = """
@@ -140,8 +161,8 @@ _UPDATE_PLAN = """
     )
 """
 # Every value is a bound parameter; only these constants are joined.
-_INSERT = text(_INSERT_PLAN + _REVISION_AND_AUDIT)
-_UPDATE = text(_UPDATE_PLAN + _REVISION_AND_AUDIT)
+_INSERT_MANY = text(_INSERT_PLANS + _AUDIT_AND_RECORDS)
+_UPDATE = text(_UPDATE_PLAN + _REVISION + _AUDIT_AND_RECORDS)
 
 _tuva = aliased(StudyRight, name="tuva")
 
@@ -155,11 +176,11 @@ def _learner_tuva_oids(learner_oid: Any) -> Any:
     )
 
 
-def _study_right(oid: str, scope: Scope, learner: str | None) -> Select[Any]:
-    """The study right a create names, whether the caller reaches it, its learner's TUVA study
-    rights, and whether the learner the document names is registered (for eHOKS's wording of a
-    learner other than the study right's): one statement."""
+def _study_rights(scope: Scope) -> Select[Any]:
+    """The study rights (`oids`) that creates name, whether the caller reaches each, and its
+    learner's TUVA study rights: one statement for any number of documents."""
     return select(
+        StudyRight.oid,
         StudyRight.oppilaitos_oid,
         StudyRight.learner_oid,
         StudyRight.kind,
@@ -169,11 +190,15 @@ def _study_right(oid: str, scope: Scope, learner: str | None) -> Select[Any]:
         StudyRight.telma,
         scope.study_right_visible().label("visible"),
         _learner_tuva_oids(StudyRight.learner_oid).label("learner_tuva_oids"),
-        exists().where(Learner.oid == learner).label("learner_registered"),
-    ).where(StudyRight.oid == oid)
+    ).where(StudyRight.oid == any_(bindparam("oids", type_=ARRAY(String))))
 
 
-_EXISTING_PLAN = text("SELECT deleted_at IS NOT NULL AS deleted FROM hoks WHERE study_right_oid = :oid")
+_REGISTERED_LEARNERS = select(Learner.oid).where(
+    Learner.oid == any_(bindparam("learners", type_=ARRAY(String)))
+)
+_EXISTING_PLANS = text(
+    "SELECT study_right_oid, deleted_at IS NOT NULL AS deleted FROM hoks WHERE study_right_oid = ANY(:oids)"
+).bindparams(bindparam("oids", type_=ARRAY(String)))
 
 _sr = aliased(StudyRight, name="sr")
 _RECORD_FIELDS = dataclasses.fields(HoksRecord)
@@ -198,6 +223,55 @@ class Written:
     record: HoksRecord
     document: HoksDocument | None
 
+    def as_json(self) -> dict[str, Any]:
+        """The outcome an idempotent retry gets (HoksRecord.from_json reads the record back)."""
+        return {"hoks": self.record}
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A document a create refused, and the audit event of the refusal."""
+
+    error: GatewayError
+    audit: AuditEvent
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": {"message": self.error.message, "extensions": self.error.extensions}}
+
+
+Created = Written | Refused
+"""What a create made of one document."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """A document that passed every check of a create, to be written."""
+
+    index: int
+    study_right_oid: str
+    learner_oid: str
+    oppilaitos_oid: str
+    document: HoksDocument
+
+
+@dataclass(frozen=True, slots=True)
+class _CreateTarget:
+    learner_oid: str
+    oppilaitos_oid: str
+
+
+def _refusal(operation: str, target: _CreateTarget | None) -> AuditEvent:
+    """The audit event of a refused create: whose study right, if the caller may know it."""
+    if target is None:
+        return AuditEvent(operation, Outcome.FAILURE)
+    return AuditEvent(operation, Outcome.FAILURE, target.learner_oid, None, target.oppilaitos_oid)
+
+
+def _study_right_oid(body: object) -> str | None:
+    """The well-formed opiskeluoikeus-oid a create names, if any."""
+    oid = body.get("opiskeluoikeus-oid") if isinstance(body, Mapping) else None
+    return oid if isinstance(oid, str) and identifiers.is_study_right_oid(oid) else None
+
 
 @dataclass(frozen=True, slots=True)
 class _Author:
@@ -209,7 +283,7 @@ class _Author:
     def source(self) -> Source:
         return "MANUAL" if self.manual else "TRANSFER"
 
-    def organisation(self, plan_organisation: str) -> str:
+    def organisation(self, plan_organisation: str | None) -> str | None:
         """The organisation in whose name the write was made, for the revision history."""
         if self.principal.kind is PrincipalKind.ADMIN:
             return identifiers.OPH_ROOT_OID
@@ -260,29 +334,65 @@ class HoksWrites:
 
     async def create(self, body: Mapping[str, Any], *, operation: str = "createHoks") -> Written:
         author = self._author()
-        oid = body.get("opiskeluoikeus-oid") if isinstance(body, Mapping) else None
-        if not (isinstance(oid, str) and identifiers.is_study_right_oid(oid)):
-            # No study right to judge it against: the document's own violations say why.
+        if _study_right_oid(body) is None:
             async with self._failures_audited(AuditEvent(operation, Outcome.FAILURE)):
-                parse_ehoks(body, mode="create", manual=author.manual, study_right=None, today=self.today)
-            raise AssertionError("parse_ehoks requires a well-formed opiskeluoikeus-oid")
+                self._judge_alone(body, author)
         # One transaction from the registry lookup to the audit row: a transfer is a handful of
         # round trips, and the study right cannot change under the write.
-        learner = body.get("oppija-oid")
         async with self._write() as (session, refusals):
-            right = (
-                await session.execute(
-                    _study_right(oid, self.scope, learner if isinstance(learner, str) else None)
-                )
-            ).one_or_none()
-            target = AuditEvent(
-                operation,
-                Outcome.FAILURE,
-                None if right is None else right.learner_oid,
-                None,
-                None if right is None else right.oppilaitos_oid,
-            )
-            async with refusals.audited(target):
+            [created] = await self._create_all(session, author, [body], operation, isolated=False)
+            if isinstance(created, Refused):
+                refusals.refuse(created)
+            await self._finish(session, created)
+        return created
+
+    async def create_batch(
+        self, bodies: Sequence[object], *, operation: str = "importEhoksDocuments"
+    ) -> list[Created]:
+        """Create a plan of each document, in one transaction: every document judged as `create`
+        judges it, the accepted ones written together (each plan in a savepoint of its own only
+        if the database refuses one of them), the refusals audited with them. One result per
+        document, in order; the idempotency key's outcome is all of them."""
+        author = self._author()
+        async with self._transaction() as session:
+            created = await self._create_all(session, author, bodies, operation, isolated=True)
+            refusals = [c.audit for c in created if isinstance(c, Refused)]
+            await record(session, author.principal, refusals, request_id=self.request_id)
+            await claims.finish(session, self.claim, {"results": [c.as_json() for c in created]})
+        return created
+
+    async def _create_all(
+        self,
+        session: AsyncSession,
+        author: _Author,
+        bodies: Sequence[object],
+        operation: str,
+        *,
+        isolated: bool,
+    ) -> list[Created]:
+        """Judge every document against the registry (read once for all of them), then write the
+        accepted ones with one statement. `isolated`: a plan the database refuses is left out
+        alone (savepoints) instead of failing the transaction."""
+        results: dict[int, Created] = {}
+        named: dict[int, str] = {}
+        for index, body in enumerate(bodies):
+            oid = _study_right_oid(body)
+            if oid is not None:
+                named[index] = oid
+                continue
+            try:
+                self._judge_alone(body, author)
+            except GatewayError as error:
+                results[index] = Refused(error, AuditEvent(operation, Outcome.FAILURE))
+        rights = await self._study_rights(session, named.values())
+        registered = await self._registered_learners(session, bodies, named, rights)
+        accepted: list[_Accepted] = []
+        taken: set[str] = set()
+        for index, oid in named.items():
+            body = bodies[index]
+            assert isinstance(body, Mapping)
+            right = rights.get(oid)
+            try:
                 if right is None or not self._reaches(right.visible, right.oppilaitos_oid):
                     # Unknown and out of reach read alike: nothing about it reaches the caller.
                     # eHOKS's words (docs/reference/ehoks-backend.md §3): the registry is the
@@ -291,40 +401,143 @@ class HoksWrites:
                         f"Opiskeluoikeus `{oid}` not found in Koski. (The gateway's study-right "
                         "registry, its copy of Koski, has no such study right among those you may see.)"
                     )
-                facts = facts_of(oid, right)
+                learner = body.get("oppija-oid")
                 document = parse_ehoks(
                     body,
                     mode="create",
                     manual=author.manual,
-                    study_right=facts,
+                    study_right=facts_of(oid, right),
                     today=self.today,
-                    learner_registered=right.learner_registered,
+                    learner_registered=learner == right.learner_oid or learner in registered,
                     new_module_id=uuid.uuid4,
                 )
                 require_privilege(self.scope, right.oppilaitos_oid, Privilege.WRITE)
-                stored = to_storage(document)
-                row = (
-                    await session.execute(
-                        _INSERT,
-                        {
-                            "study_right_oid": oid,
-                            "learner_oid": facts.learner_oid,
-                            "organisation_oid": right.oppilaitos_oid,
-                            **self._columns(document),
-                            **self._revision(author, right.oppilaitos_oid, "CREATE", stored, None),
-                            "now": self.clock(),
-                            "request_id": self.request_id,
-                            "audit_operation": operation,
-                        },
-                    )
-                ).one_or_none()
-                if row is None:
-                    existing = (await session.execute(_EXISTING_PLAN, {"oid": oid})).one()
-                    raise _already_exists(deleted=existing.deleted)
-                prometheus.audit_rows_written(session.info, 1)  # the statement's `audit` part
-                written = Written(HoksRecord(*row), document)
-                await self._finish(session, written)
-        return written
+                if oid in taken:  # twice in one batch: the first one is the plan
+                    raise _already_exists(deleted=False)
+            except GatewayError as error:
+                target = None if right is None else _CreateTarget(right.learner_oid, right.oppilaitos_oid)
+                results[index] = Refused(error, _refusal(operation, target))
+                continue
+            taken.add(oid)
+            accepted.append(_Accepted(index, oid, right.learner_oid, right.oppilaitos_oid, document))
+        results |= await self._insert(session, author, accepted, operation, isolated=isolated)
+        return [results[index] for index in range(len(bodies))]
+
+    def _judge_alone(self, body: object, author: _Author) -> None:
+        """A document naming no well-formed study right: its own violations say why (raises)."""
+        parse_ehoks(body, mode="create", manual=author.manual, study_right=None, today=self.today)
+        raise AssertionError("parse_ehoks requires a well-formed opiskeluoikeus-oid")
+
+    async def _study_rights(self, session: AsyncSession, oids: Iterable[str]) -> dict[str, Any]:
+        wanted = sorted(set(oids))
+        if not wanted:
+            return {}
+        rows = await session.execute(_study_rights(self.scope), {"oids": wanted})
+        return {row.oid: row for row in rows}
+
+    async def _registered_learners(
+        self,
+        session: AsyncSession,
+        bodies: Sequence[object],
+        named: Mapping[int, str],
+        rights: Mapping[str, Any],
+    ) -> frozenset[str]:
+        """Which of the learners named by documents for another learner's study right are in the
+        registry (eHOKS words the two refusals differently); usually none are asked about."""
+        others = set()
+        for index, oid in named.items():
+            body, right = bodies[index], rights.get(oid)
+            learner = body.get("oppija-oid") if isinstance(body, Mapping) else None
+            if right is not None and isinstance(learner, str) and learner != right.learner_oid:
+                others.add(learner)
+        if not others:
+            return frozenset()
+        found = await session.execute(_REGISTERED_LEARNERS, {"learners": sorted(others)})
+        return frozenset(found.scalars())
+
+    async def _insert(
+        self,
+        session: AsyncSession,
+        author: _Author,
+        accepted: Sequence[_Accepted],
+        operation: str,
+        *,
+        isolated: bool,
+    ) -> dict[int, Created]:
+        if not accepted:
+            return {}
+        if not isolated:
+            return await self._insert_rows(session, author, accepted, operation)
+        try:
+            async with session.begin_nested():
+                return await self._insert_rows(session, author, accepted, operation)
+        except DBAPIError as error:
+            if database_fault(error) is not None:
+                raise
+        # The database refused one of them (a trigger, a constraint): each plan on its own, so
+        # that only what it refuses is left out.
+        results: dict[int, Created] = {}
+        for plan in accepted:
+            try:
+                async with session.begin_nested():
+                    results |= await self._insert_rows(session, author, [plan], operation)
+            except DBAPIError as error:
+                if database_fault(error) is not None:
+                    raise
+                target = _CreateTarget(plan.learner_oid, plan.oppilaitos_oid)
+                results[plan.index] = Refused(client_error(error, operation), _refusal(operation, target))
+        return results
+
+    async def _insert_rows(
+        self, session: AsyncSession, author: _Author, accepted: Sequence[_Accepted], operation: str
+    ) -> dict[int, Created]:
+        """One statement: every plan, its revision and its audit event (a study right that has a
+        plan already is skipped by ON CONFLICT, also against a concurrent create)."""
+        plans = []
+        for plan in accepted:
+            stored = to_storage(plan.document)
+            plans.append(
+                {
+                    "study_right_oid": plan.study_right_oid,
+                    "learner_oid": plan.learner_oid,
+                    "organisation_oid": plan.oppilaitos_oid,
+                    **self._columns(plan.document),
+                    "paths": list(stored),
+                    "document": stored,
+                }
+            )
+        rows = await session.execute(
+            _INSERT_MANY,
+            {
+                "plans": orjson.dumps(plans).decode(),
+                "now": self.clock(),
+                "source": author.source,
+                "principal_kind": author.principal.kind.value,
+                "principal_id": author.principal.id,
+                "principal_organisation": author.organisation(None),
+                "request_id": self.request_id,
+                "audit_operation": operation,
+            },
+        )
+        written = {row.study_right_oid: HoksRecord(*row) for row in rows}
+        prometheus.audit_rows_written(session.info, len(written))  # the statement's `audit` part
+        results: dict[int, Created] = {}
+        taken = [plan.study_right_oid for plan in accepted if plan.study_right_oid not in written]
+        deleted: dict[str, bool] = {}
+        if taken:
+            deleted = {
+                row.study_right_oid: row.deleted
+                for row in await session.execute(_EXISTING_PLANS, {"oids": taken})
+            }
+        for plan in accepted:
+            record_ = written.get(plan.study_right_oid)
+            if record_ is not None:
+                results[plan.index] = Written(record_, plan.document)
+            else:
+                target = _CreateTarget(plan.learner_oid, plan.oppilaitos_oid)
+                error = _already_exists(deleted=deleted.get(plan.study_right_oid, False))
+                results[plan.index] = Refused(error, _refusal(operation, target))
+        return results
 
     # --- update, replace ------------------------------------------------------------------------
 
@@ -498,7 +711,7 @@ class HoksWrites:
 
     async def _finish(self, session: AsyncSession, written: Written) -> None:
         """The outcome an idempotent retry gets: the plan's record as this write left it."""
-        await claims.finish(session, self.claim, {"hoks": written.record})
+        await claims.finish(session, self.claim, written.as_json())
 
     @staticmethod
     def _columns(document: HoksDocument) -> dict[str, Any]:
@@ -577,6 +790,12 @@ class _Refusals:
 
     def __init__(self) -> None:
         self.target: AuditEvent | None = None
+
+    def refuse(self, refused: Refused) -> NoReturn:
+        """Raise the refusal, audited as its own event (the most specific, as `audited`)."""
+        if self.target is None:
+            self.target = refused.audit
+        raise refused.error
 
     @asynccontextmanager
     async def audited(self, target: AuditEvent) -> AsyncIterator[None]:

@@ -40,14 +40,17 @@ class RateLimiter:
         seconds = int(now.timestamp()) // self.window_s * self.window_s
         return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
-    async def hit(self, bucket: str, limit: int) -> Verdict:
-        """Count one request in `bucket`; allowed while the window's count is within `limit`."""
+    async def hit(self, bucket: str, limit: int, count: int = 1) -> Verdict:
+        """Count `count` hits (requests, or a batch's documents) in `bucket`; allowed while the
+        window's count is within `limit`."""
         now = self.clock()
         start = self.window_start(now)
         upsert = (
             insert(_T)
-            .values(bucket=bucket, window_start=start, hits=1)
-            .on_conflict_do_update(index_elements=[_T.bucket, _T.window_start], set_={"hits": _T.hits + 1})
+            .values(bucket=bucket, window_start=start, hits=count)
+            .on_conflict_do_update(
+                index_elements=[_T.bucket, _T.window_start], set_={"hits": _T.hits + count}
+            )
             .returning(_T.hits)
         )
         # The limiter's bookkeeping is not the request's SQL: per-request statement counts

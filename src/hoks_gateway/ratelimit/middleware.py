@@ -10,14 +10,14 @@ from starlette.types import Scope
 
 from hoks_gateway.auth.principal import Principal
 from hoks_gateway.db.faults import cannot_write
-from hoks_gateway.graphql.http import HTTPRefusal, refusal
+from hoks_gateway.graphql.http import RATE_LIMITED, HTTPRefusal, refusal
 from hoks_gateway.observability import prometheus
 from hoks_gateway.ratelimit.limiter import RateLimiter, Verdict
 from hoks_gateway.settings import Settings
 
 
 class RateLimited(HTTPRefusal):
-    code = "RATE_LIMITED"
+    code = RATE_LIMITED
     status = 429
 
     def __init__(self, verdict: Verdict, what: str) -> None:
@@ -64,6 +64,26 @@ async def rate_limited(scope: Scope, settings: Settings) -> Response | None:
         return None
     prometheus.RATE_LIMIT_REFUSALS.labels(name).inc()
     return refusal(RateLimited(verdict, what), Request(scope))
+
+
+async def count_documents(scope: Scope, settings: Settings, documents: int) -> None:
+    """A batch counts as many requests as it has documents: the ones beyond the request itself
+    (counted by `rate_limited`) are counted here, in the caller's bucket, and a batch that does not
+    fit in the window is refused as a whole (RATE_LIMITED, nothing done)."""
+    rule = _rule(scope, settings)
+    if rule is None or documents <= 1:
+        return
+    name, bucket, _, limit = rule
+    limiter: RateLimiter = scope["app"].state.rate_limiter
+    try:
+        verdict = await limiter.hit(bucket, limit, documents - 1)
+    except Exception as error:
+        if not cannot_write(error):
+            raise
+        return  # uncounted, as a request is when the database takes no writes
+    if not verdict.allowed:
+        prometheus.RATE_LIMIT_REFUSALS.labels(name).inc()
+        raise RateLimited(verdict, f"documents ({documents} in this batch; each counts as a request)")
 
 
 def _rule(scope: Scope, settings: Settings) -> tuple[str, str, str, int] | None:
