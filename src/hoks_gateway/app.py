@@ -17,12 +17,15 @@ from starlette.routing import Route
 
 from hoks_gateway import access_log, front, heap
 from hoks_gateway.auth.authenticator import Authenticator
+from hoks_gateway.auth.client_secrets import SecretChecker
 from hoks_gateway.auth.clock import Clock, system_clock
-from hoks_gateway.auth.config import gateway_signing_key, lockout_policy, token_issuer, token_verifier
-from hoks_gateway.auth.service_accounts import ServiceAccounts
+from hoks_gateway.auth.config import gateway_signing_key, throttle_policy, token_issuer, token_verifier
+from hoks_gateway.auth.service_accounts import ServiceAccounts, SignIns
+from hoks_gateway.auth.throttle import SignInThrottle
 from hoks_gateway.auth.token_endpoint import token_endpoint
 from hoks_gateway.authz.pseudonyms import pseudonymiser_for
 from hoks_gateway.authz.secret import server_secret
+from hoks_gateway.client_address import behind_proxies
 from hoks_gateway.db.freshness import READ_AFTER
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphiql import assets as graphiql_assets
@@ -102,9 +105,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         app.state.db = db
         app.state.rate_limiter = RateLimiter(db, clock, settings.rate_limit_window_s)
         app.state.trusted_documents = TrustedDocuments(db, clock)
-        app.state.authenticator = Authenticator(
-            verifier, ServiceAccounts(db, clock, lockout_policy(settings))
-        )
+        policy = throttle_policy(settings)
+        accounts = ServiceAccounts(db, clock, policy)
+        app.state.authenticator = Authenticator(verifier, accounts)
+        checker = SecretChecker(settings.secret_check_concurrency)
+        app.state.sign_ins = SignIns(accounts, SignInThrottle(db, clock, policy), checker)
         tasks = [asyncio.create_task(claims.keep_swept(db, clock))]
         if settings.metrics_port is not None:
             tasks.append(asyncio.create_task(Sampler(db.pools, db.reads.servers).run()))
@@ -115,6 +120,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            checker.close()
             await db.dispose()
             tracing.shutdown()
 
@@ -130,7 +136,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             *graphiql_assets.routes(enabled=settings.graphiql_enabled),
         ],
         lifespan=lifespan,
-        middleware=[*_traced(), *_cors(settings), Middleware(GatewayLayer, settings=settings)],
+        middleware=[
+            *behind_proxies(settings),
+            *_traced(),
+            *_cors(settings),
+            Middleware(GatewayLayer, settings=settings),
+        ],
     )
     app.state.settings = settings
     app.state.limits = Limits.from_settings(settings)

@@ -18,6 +18,7 @@ from hoks_gateway import __version__, heap
 from hoks_gateway.app import create_app
 from hoks_gateway.auth.client_secrets import new_secret
 from hoks_gateway.auth.clock import system_clock
+from hoks_gateway.auth.config import throttle_policy
 from hoks_gateway.auth.demo import DemoLogins, dev_token_issuer, graphiql_link, prepare_demo_logins
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege, parse_org_option
 from hoks_gateway.auth.service_accounts import ServiceAccounts
@@ -81,7 +82,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 serve_metrics(settings.host, settings.metrics_port)
             app = create_app(settings)
             heap.settle()
-            uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+            uvicorn.run(
+                app,
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level,
+                # HOKS_TRUSTED_PROXIES alone decides whose forwarded headers count (client_address.py).
+                proxy_headers=False,
+            )
     print("hoks-gateway stopped.", file=sys.stderr)
     return 0
 
@@ -200,7 +208,8 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _with_accounts(settings: Settings, action: Callable[[ServiceAccounts], Awaitable[None]]) -> int:
-    return run_reporting_errors(settings, lambda db: action(ServiceAccounts(db, system_clock)))
+    policy = throttle_policy(settings)
+    return run_reporting_errors(settings, lambda db: action(ServiceAccounts(db, system_clock, policy)))
 
 
 def _service_account_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -221,15 +230,14 @@ def _service_account_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def _service_account_list(args: argparse.Namespace, settings: Settings) -> int:
     async def show(accounts: ServiceAccounts) -> None:
-        now = system_clock()
         for account in await accounts.list():
             orgs = " ".join(
                 f"{oid}:{','.join(p.value for p in Privilege if p in held)}"
                 for oid, held in sorted(account.privileges.items())
             )
             state = (
-                f"locked until {account.locked_until.isoformat()}"
-                if account.locked_until is not None and account.locked_at(now)
+                f"sign-ins from some address wait until {account.locked_until.isoformat()}"
+                if account.locked_until is not None
                 else f"failed attempts {account.failed_attempts}"
             )
             print(f"{account.client_id}\t{orgs or '-'}\t{state}")
@@ -282,13 +290,15 @@ def _add_auth_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     add.add_argument("client_id")
     add.add_argument("--org", action="append", default=[], metavar="OID:PRIVILEGES", help=org_help)
     add.set_defaults(handler=_service_account_add)
-    actions.add_parser("list", help="list accounts, privileges and lock state").set_defaults(
+    actions.add_parser("list", help="list accounts, privileges and sign-in back-off").set_defaults(
         handler=_service_account_list
     )
     remove = actions.add_parser("remove", help="remove an account; its tokens stop working")
     remove.add_argument("client_id")
     remove.set_defaults(handler=_service_account_remove)
-    unlock = actions.add_parser("unlock", help="clear an account's lock after failed sign-ins")
+    unlock = actions.add_parser(
+        "unlock", help="let an account sign in again at once from every address (clears the back-off)"
+    )
     unlock.add_argument("client_id")
     unlock.set_defaults(handler=_service_account_unlock)
 

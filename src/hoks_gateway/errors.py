@@ -87,11 +87,12 @@ class IdempotencyKeyReused(GatewayError):
     status = 422
 
 
-class AccountLocked(GatewayError):
-    """Too many wrong secrets: the account refuses everything until `until` (or an unlock)."""
+class SignInThrottled(GatewayError):
+    """Too many wrong secrets for this client id from this address: sign-ins from there wait
+    (the account itself, other addresses and issued tokens are not affected)."""
 
-    code = "ACCOUNT_LOCKED"
-    status = 423
+    code = "SIGN_IN_THROTTLED"
+    status = 429
 
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message, retryAfterSeconds=retry_after_s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -35,6 +36,14 @@ CommaSeparated = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
 # Where Docker and Kubernetes put secrets (docs/deploy.md).
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
+
+
+def _is_network(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 class Settings(BaseSettings):
@@ -128,10 +137,26 @@ class Settings(BaseSettings):
         "and ones without `iat`, are refused (401). The gateway's own tokens are not affected.",
     )
     lockout_max_failures: int = Field(
-        default=5, description="Consecutive wrong secrets after which a service account locks."
+        default=5,
+        ge=1,
+        description="Wrong secrets for one client id from one client address before further "
+        'sign-ins from there wait (docs/operations.md, "Sign-in back-off"). Other addresses, '
+        "and tokens already issued, are never affected.",
+    )
+    lockout_backoff_s: float = Field(
+        default=1.0, gt=0, description="The first wait; it doubles with every further wrong secret."
     )
     lockout_duration_s: int = Field(
-        default=900, description="How long a locked service account stays locked."
+        default=900,
+        ge=1,
+        description="The longest wait; a client id and address pair without a wrong secret for "
+        "this long starts afresh.",
+    )
+    secret_check_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="Argon2 client-secret checks one worker runs at once, in threads of low CPU "
+        "priority off the event loop; further sign-ins queue.",
     )
     pseudonym_secret: SecretStr | None = Field(
         default=None,
@@ -205,6 +230,13 @@ class Settings(BaseSettings):
         description="How long an idempotency key (the `idempotencyKey` argument or `Idempotency-Key` "
         "header of a mutation) keeps its first outcome for retries; at least 24 h.",
     )
+    trusted_proxies: CommaSeparated = Field(
+        default=[],
+        description="Addresses or networks (`10.0.0.5,10.1.0.0/16`) of the reverse proxies in front "
+        "of the gateway, comma-separated. X-Forwarded-For and X-Forwarded-Proto are honoured only "
+        "from them, and the rightmost address not among them is the client's: rate limits and "
+        "sign-in back-off count per real client. Empty: the connecting address is the client's.",
+    )
     trusted_documents: Literal["allow", "require"] = Field(
         default="allow",
         description="allow: registered documents may be sent by hash; require: only registered "
@@ -247,6 +279,17 @@ class Settings(BaseSettings):
                 f"{', '.join(wrong)}: an origin is scheme://host[:port], without a path or trailing slash"
             )
         return origins
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, proxies: list[str]) -> list[str]:
+        wrong = [p for p in proxies if not _is_network(p)]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(wrong)}: a trusted proxy is an IP address or a network (10.1.0.0/16); "
+                "list the proxies rather than trusting every address"
+            )
+        return proxies
 
     @property
     def introspection_enabled(self) -> bool:

@@ -35,7 +35,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def _worker(host: str, port: int, log_level: str) -> None:
     """One worker: the app (settings from the HOKS_* environment) on a socket of its own."""
-    config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level=log_level)
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level=log_level, proxy_headers=False)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from joserfc.jwk import ECKey
 from pydantic import SecretStr
+from starlette.applications import Starlette
 
 from hoks_gateway.app import create_app
 from hoks_gateway.auth.clock import Clock
@@ -66,11 +67,23 @@ def bearer(token: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def running(settings: Settings, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(settings, clock) as app, connected(app) as client:
+        yield client
+
+
+@asynccontextmanager
+async def running_app(settings: Settings, clock: Clock) -> AsyncIterator[Starlette]:
+    """The gateway with its lifespan started, for clients from several addresses (`connected`)."""
     app = create_app(settings, clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client,
-    ):
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@asynccontextmanager
+async def connected(app: Starlette, address: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose connections come from `address`, as the ASGI server would report it."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50_000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         yield client
 
 

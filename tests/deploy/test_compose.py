@@ -3,6 +3,7 @@ real settings, files and services, and the secrets docs/deploy.md makes are the 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,14 @@ def test_the_gateway_reads_those_secrets_from_its_secrets_directory(
     monkeypatch.delenv("HOKS_DATABASE_URL")
     monkeypatch.setenv("HOKS_SECRETS_DIR", str(tmp_path / "absent"))
     assert load_settings().database_url is None
+
+
+def test_gateways_trust_forwarded_headers_from_the_load_balancer_alone() -> None:
+    """Otherwise every client behind HAProxy shares one per-address bucket (client_address.py)."""
+    stack = compose()
+    balancer = stack["services"]["load-balancer"]["networks"]["default"]["ipv4_address"]
+    [subnet] = [c["subnet"] for c in stack["networks"]["default"]["ipam"]["config"]]
+    assert ipaddress.ip_address(balancer) in ipaddress.ip_network(subnet)
+    for name, service in _gateways(stack["services"]).items():
+        assert service["environment"]["HOKS_TRUSTED_PROXIES"] == balancer, name
+    assert "option forwardfor" in (DOCKER / "haproxy.cfg").read_text()

@@ -67,14 +67,18 @@ class Client:
         self.codes.update({e["extensions"]["code"] for e in body.get("errors", [])})
         return body
 
-    def token(self, secret: str) -> int:
+    def token(self, secret: str) -> str:
+        """The answer's OAuth error (`invalid_client`, `slow_down`) or GraphQL-shaped code."""
         response = httpx.post(
             f"{self.base}/auth/token",
             data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": secret},
             timeout=30,
         )
         self.statuses["/auth/token", response.status_code] += 1
-        return response.status_code
+        body = response.json()
+        error = str(body.get("error") or body["errors"][0]["extensions"]["code"])
+        self.codes[error] += 1
+        return error
 
 
 def _traffic(client: Client, world: World) -> None:
@@ -94,10 +98,10 @@ def _traffic(client: Client, world: World) -> None:
     created = client.graphql(IMPORT, {"d": document}, world.admin)
     assert created["data"]["importEhoksDocument"]["hoks"]["id"], created
     assert client.graphql("{ noSuchField }", {})["errors"]
-    # Wrong secrets until the account locks (HOKS_LOCKOUT_MAX_FAILURES=2), then past the token
-    # rate limit (HOKS_RATE_LIMIT_TOKEN_REQUESTS=5).
-    statuses = [client.token("wrong") for _ in range(7)]
-    assert statuses[0] == 401 and 423 in statuses and statuses[-1] == 429, statuses
+    # Wrong secrets until sign-ins from here wait (HOKS_LOCKOUT_MAX_FAILURES=2), then past the
+    # token rate limit (HOKS_RATE_LIMIT_TOKEN_REQUESTS=5).
+    errors = [client.token("wrong") for _ in range(7)]
+    assert errors == ["invalid_client"] * 2 + ["slow_down"] * 3 + ["RATE_LIMITED"] * 2, errors
 
 
 async def test_metrics_sum_both_workers_on_their_own_port(
@@ -136,11 +140,12 @@ async def test_metrics_sum_both_workers_on_their_own_port(
         assert _sum(samples, "hoks_requests_total", route=route, status=str(status)) == count, (route, status)
 
     assert _sum(samples, "hoks_errors_total", code="GRAPHQL_VALIDATION_FAILED") == 1
-    assert _sum(samples, "hoks_errors_total", code="RATE_LIMITED") == client.statuses["/auth/token", 429]
-    refused = client.statuses["/auth/token", 429]
+    assert _sum(samples, "hoks_errors_total", code="RATE_LIMITED") == client.codes["RATE_LIMITED"]
+    refused = client.codes["RATE_LIMITED"]
     assert _sum(samples, "hoks_rate_limit_refusals_total", limit="token") == refused
-    assert _sum(samples, "hoks_lockout_refusals_total") == client.statuses["/auth/token", 423]
-    assert _sum(samples, "hoks_errors_total", code="ACCOUNT_LOCKED") == client.statuses["/auth/token", 423]
+    assert _sum(samples, "hoks_lockout_refusals_total") == client.codes["slow_down"]
+    assert _sum(samples, "hoks_errors_total", code="SIGN_IN_THROTTLED") == client.codes["slow_down"]
+    assert _sum(samples, "hoks_secret_checks_total") == client.codes["invalid_client"]
     assert _sum(samples, "hoks_request_sql_statements_sum", route="/graphql") == client.sql_statements
 
     connection = await asyncpg.connect(database_url)

@@ -17,7 +17,7 @@ class Authenticator:
     accounts: ServiceAccounts
 
     async def principal(self, authorization: str | None) -> Principal | None:
-        """None for a caller without a bearer token; InvalidToken (401) or AccountLocked (423)."""
+        """None for a caller without a bearer token; InvalidToken (401)."""
         principal, _ = await self.authenticate(authorization)
         return principal
 
@@ -39,7 +39,7 @@ class Authenticator:
         principal = verified.principal
         if principal.kind is not PrincipalKind.SERVICE:
             return principal, None
-        # A service account is checked on every request: locked or removed accounts stop at once,
+        # A service account is checked on every request: removed accounts stop at once,
         # and privileges withdrawn since the token was issued are no longer honoured. The tree is
         # read for the token's organisations, a superset of the intersection's.
         current, tree = await self.accounts.check_token_reaching(

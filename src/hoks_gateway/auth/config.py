@@ -1,4 +1,4 @@
-"""Auth objects from Settings: which keys sign, which keys verify, how lockout behaves."""
+"""Auth objects from Settings: which keys sign, which keys verify, how sign-ins back off."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hoks_gateway.auth.keys import (
     load_public_key,
     load_signing_key,
 )
-from hoks_gateway.auth.service_accounts import LockoutPolicy
+from hoks_gateway.auth.throttle import ThrottlePolicy
 from hoks_gateway.auth.tokens import TokenIssuer, TokenVerifier
 from hoks_gateway.settings import Settings
 
@@ -59,5 +59,9 @@ def token_verifier(settings: Settings, clock: Clock, own: SigningKey | None) -> 
     )
 
 
-def lockout_policy(settings: Settings) -> LockoutPolicy:
-    return LockoutPolicy(settings.lockout_max_failures, dt.timedelta(seconds=settings.lockout_duration_s))
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        settings.lockout_max_failures,
+        dt.timedelta(seconds=settings.lockout_backoff_s),
+        dt.timedelta(seconds=settings.lockout_duration_s),
+    )

@@ -8,21 +8,20 @@ from starlette.types import Scope
 
 from hoks_gateway.auth.authenticator import Authenticator
 from hoks_gateway.auth.responses import graphql_error_response
-from hoks_gateway.errors import AccountLocked, Unauthenticated
+from hoks_gateway.errors import Unauthenticated
 
 
 async def authenticate(scope: Scope) -> Response | None:
     """Sets `state.principal` (None when anonymous) and `state.organisation_tree`; answers the
     request itself (None otherwise) when a presented token is refused.
 
-    A presented token that fails verification is answered with 401 (423 for a locked service
-    account): a caller who sent credentials must learn they were refused, not silently get the
-    anonymous view.
+    A presented token that fails verification is answered with 401: a caller who sent credentials
+    must learn they were refused, not silently get the anonymous view.
     """
     authenticator: Authenticator = scope["app"].state.authenticator
     try:
         principal, tree = await authenticator.authenticate(Headers(scope=scope).get("authorization"))
-    except (Unauthenticated, AccountLocked) as error:
+    except Unauthenticated as error:
         return graphql_error_response(error)
     state = scope.setdefault("state", {})
     state["principal"] = principal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 
 from hoks_gateway.auth.tokens import InvalidToken
-from hoks_gateway.errors import AccountLocked, GatewayError, Unauthenticated
+from hoks_gateway.errors import GatewayError, SignInThrottled, Unauthenticated
 from hoks_gateway.observability import requests
 
 REALM = "hoks-gateway"
@@ -19,7 +19,7 @@ def challenge(error: Unauthenticated | None = None) -> str:
 
 
 def headers_for(error: GatewayError) -> dict[str, str]:
-    if isinstance(error, AccountLocked):
+    if isinstance(error, SignInThrottled):
         return {"Retry-After": str(error.retry_after_s)}
     if isinstance(error, Unauthenticated):
         return {"WWW-Authenticate": challenge(error)}

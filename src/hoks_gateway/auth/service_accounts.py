@@ -1,33 +1,34 @@
-"""Service accounts (palvelukäyttäjät): client credentials, organisation privileges, lockout.
+"""Service accounts (palvelukäyttäjät): client credentials and organisation privileges.
 
-Lockout state lives in the database and changes only through single `UPDATE ... RETURNING`
-statements, so N workers or replicas count one account's failures together (docs/ARCHITECTURE.md §8).
+Sign-ins are checked by SignIns: every attempt is first counted per (client id, client address)
+in the database (auth/throttle.py), then its secret is checked off the event loop
+(auth/client_secrets.py). Wrong secrets never lock the account itself: whoever knows a client id
+cannot keep its provider out, and the tokens it holds keep working.
 Every "now" comes from the injected Clock, never from the database server, so tests can move it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoks_gateway.auth.client_secrets import hash_secret, secret_matches
+from hoks_gateway.auth.client_secrets import SecretChecker, hash_secret
 from hoks_gateway.auth.clock import Clock
 from hoks_gateway.auth.principal import Privileges, parse_privileges, privileges_as_json
+from hoks_gateway.auth.throttle import SignInThrottle, ThrottlePolicy, every_address
 from hoks_gateway.auth.tokens import InvalidToken
 from hoks_gateway.authz.scope import OrganisationTree, organisations_at_or_below
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Organisation, ServiceAccount
-from hoks_gateway.errors import AccountLocked, BadUserInput, NotFound, Unauthenticated
+from hoks_gateway.db.tables import SignInThrottle as Throttle
+from hoks_gateway.errors import BadUserInput, NotFound, Unauthenticated
 from hoks_gateway.idempotency import claims
 from hoks_gateway.idempotency.claims import Claim
-from hoks_gateway.observability import prometheus
 
 
 class InvalidClient(Unauthenticated):
@@ -38,21 +39,14 @@ class InvalidClient(Unauthenticated):
 
 
 @dataclass(frozen=True, slots=True)
-class LockoutPolicy:
-    max_failures: int = 5
-    duration: dt.timedelta = dt.timedelta(minutes=15)
-
-
-@dataclass(frozen=True, slots=True)
 class ServiceAccountRecord:
     client_id: str
     privileges: Privileges
     failed_attempts: int
+    """The most wrong secrets in a row from any one address, still counted (auth/throttle.py)."""
     locked_until: dt.datetime | None
+    """Until when sign-ins from some address wait (None: from none)."""
     created_at: dt.datetime
-
-    def locked_at(self, now: dt.datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -76,36 +70,15 @@ class ServiceAccountRecord:
 
 
 _T = ServiceAccount
-_COLUMNS = (_T.client_id, _T.privileges, _T.failed_attempts, _T.locked_until, _T.created_at)
 _ACTIVE = _T.deleted_at.is_(None)
-
-
-def _record(
-    client_id: str,
-    privileges: dict[str, list[str]],
-    failed: int,
-    locked_until: dt.datetime | None,
-    created_at: dt.datetime,
-) -> ServiceAccountRecord:
-    return ServiceAccountRecord(client_id, parse_privileges(privileges), failed, locked_until, created_at)
-
-
-def locked_error(locked_until: dt.datetime, now: dt.datetime) -> AccountLocked:
-    """The refusal of a locked account's sign-in or token (each one counted)."""
-    prometheus.LOCKOUT_REFUSALS.inc()
-    retry_after = max(1, math.ceil((locked_until - now).total_seconds()))
-    return AccountLocked(
-        "The service account is locked after repeated failed sign-ins; try again later or ask "
-        "an administrator to unlock it.",
-        retry_after_s=retry_after,
-    )
+_KEY = func.encode(func.sha256(func.convert_to(_T.client_id, "UTF8")), "hex")
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceAccounts:
     db: Database
     clock: Clock
-    policy: LockoutPolicy = LockoutPolicy()
+    policy: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
     # --- administration (CLI, unlock mutation) ---------------------------------------------
 
@@ -119,8 +92,6 @@ class ServiceAccounts:
             "client_id": client_id,
             "secret_hash": hash_secret(secret),
             "privileges": privileges_as_json(privileges),
-            "failed_attempts": 0,
-            "locked_until": None,
             # Tokens issued before this moment belong to an earlier account of the same id.
             "created_at": self.clock(),
             "deleted_at": None,
@@ -137,12 +108,13 @@ class ServiceAccounts:
 
     async def list(self) -> list[ServiceAccountRecord]:
         async with self.db.read() as session:
-            rows = await session.execute(select(*_COLUMNS).where(_ACTIVE).order_by(_T.client_id))
+            rows = await session.execute(self._records(_ACTIVE).order_by(_T.client_id))
             return [_record(*row) for row in rows]
 
     async def get(self, client_id: str) -> ServiceAccountRecord | None:
         async with self.db.read() as session:
-            return await _get(session, client_id)
+            row = (await session.execute(self._records(_T.client_id == client_id, _ACTIVE))).first()
+        return None if row is None else _record(*row)
 
     async def remove(self, client_id: str) -> None:
         """Soft delete: the row stays so that its tokens can be told apart from a re-added account's."""
@@ -157,47 +129,44 @@ class ServiceAccounts:
                 raise NotFound(f"No service account {client_id!r}.")
 
     async def unlock(self, client_id: str, claim: Claim | None = None) -> ServiceAccountRecord:
+        """Sign-ins of the account from every address start afresh (no waiting, no count), in one
+        transaction with the mutation's idempotency claim."""
         async with self.db.write() as session:
             await claims.begin(session, claim)
-            result = await session.execute(
-                update(_T)
-                .where(_T.client_id == client_id, _ACTIVE)
-                .values(failed_attempts=0, locked_until=None)
-                .returning(*_COLUMNS)
-            )
-            row = result.first()
+            row = (
+                await session.execute(
+                    select(_T.client_id, _T.privileges, _T.created_at).where(
+                        _T.client_id == client_id, _ACTIVE
+                    )
+                )
+            ).first()
             if row is None:
                 raise NotFound(f"No service account {client_id!r}.")
-            account = _record(*row)
+            await session.execute(every_address(client_id))
+            account = _record(row.client_id, row.privileges, 0, None, row.created_at)
             await claims.finish(session, claim, {"account": account.as_json()})
         return account
 
-    # --- authentication ---------------------------------------------------------------------
-
-    async def authenticate(self, client_id: str, secret: str) -> ServiceAccountRecord:
-        """Client credentials -> the account; InvalidClient (401) or AccountLocked (423)."""
+    def _records(self, *conditions: ColumnElement[bool]) -> Select[Any]:
+        """The accounts with their sign-in back-off summed over addresses."""
         now = self.clock()
-        async with self.db.read() as session:
-            row = (
-                await session.execute(
-                    select(_T.secret_hash, *_COLUMNS).where(_T.client_id == client_id, _ACTIVE)
-                )
-            ).first()
-        if row is None:
-            await secret_matches(None, secret)
-            raise InvalidClient()
-        secret_hash, account = row[0], _record(*row[1:])
-        if account.locked_until is not None and account.locked_at(now):
-            raise locked_error(account.locked_until, now)
-        if not await secret_matches(secret_hash, secret):
-            locked_until = await self._record_failure(client_id, now)
-            if locked_until is not None and locked_until > now:
-                raise locked_error(locked_until, now)
-            raise InvalidClient()
-        return await self._record_success(client_id, now)
+        counted = Throttle.last_failure_at > now - self.policy.longest_backoff
+        waiting = Throttle.blocked_until > now
+        state = (
+            select(
+                func.coalesce(func.max(Throttle.failures).filter(counted), 0),
+                func.max(Throttle.blocked_until).filter(waiting),
+            )
+            .where(Throttle.client_key == _KEY)
+            .lateral()
+        )
+        columns = (_T.client_id, _T.privileges, *state.c, _T.created_at)
+        return select(*columns).select_from(_T).join(state, true()).where(*conditions)
+
+    # --- presented tokens -------------------------------------------------------------------
 
     async def check_token(self, client_id: str, issued_at: dt.datetime | None) -> Privileges:
-        """A presented token's account must still exist, be unlocked, and predate the token."""
+        """A presented token's account must still exist and predate the token."""
         privileges, _ = await self.check_token_reaching(client_id, issued_at, ())
         return privileges
 
@@ -206,9 +175,9 @@ class ServiceAccounts:
     ) -> tuple[Privileges, OrganisationTree]:
         """check_token, and the organisation tree at or below `organisations` (the token's), read
         in the same statement: a service account's request then needs no scope statement of its
-        own (authz/scope.resolve_scope). The lock is still read on every request."""
-        now = self.clock()
-        statement = select(*_COLUMNS).where(_T.client_id == client_id, _ACTIVE)
+        own (authz/scope.resolve_scope). Failed sign-ins never refuse a token: they may be
+        anyone's."""
+        statement = select(_T.privileges, _T.created_at).where(_T.client_id == client_id, _ACTIVE)
         tree: list[tuple[str, list[str]]] = []
         if organisations:
             statement = statement.add_columns(Organisation.oid, Organisation.ancestor_oids).outerjoin(
@@ -216,56 +185,54 @@ class ServiceAccounts:
             )
         async with self.db.read() as session:
             rows: Sequence[Any] = (await session.execute(statement)).all()
-        account = _record(*rows[0][:5]) if rows else None
         if organisations:
-            tree = [(row[5], row[6]) for row in rows if row[5] is not None]
-        if account is None or issued_at is None or issued_at < account.created_at.replace(microsecond=0):
+            tree = [(row[2], row[3]) for row in rows if row[2] is not None]
+        if not rows or issued_at is None or issued_at < rows[0][1].replace(microsecond=0):
             raise InvalidToken("The token's service account does not exist.")
-        if account.locked_until is not None and account.locked_at(now):
-            raise locked_error(account.locked_until, now)
-        return account.privileges, tree
+        return parse_privileges(rows[0][0]), tree
 
-    async def _record_failure(self, client_id: str, now: dt.datetime) -> dt.datetime | None:
-        lock_expired = and_(_T.locked_until.is_not(None), _T.locked_until <= now)
-        failures = case((lock_expired, literal(1)), else_=_T.failed_attempts + 1)
-        still_locked = and_(_T.locked_until.is_not(None), _T.locked_until > now)
-        locked_until = case(
-            (still_locked, _T.locked_until),
-            (failures >= self.policy.max_failures, literal(now + self.policy.duration)),
-            else_=null(),
-        )
-        async with self.db.write() as session:
-            result = await session.execute(
-                update(_T)
-                .where(_T.client_id == client_id, _ACTIVE)
-                .values(failed_attempts=failures, locked_until=locked_until)
-                .returning(_T.locked_until)
-            )
-            row = result.first()
-        return None if row is None else row[0]
 
-    async def _record_success(self, client_id: str, now: dt.datetime) -> ServiceAccountRecord:
-        async with self.db.write() as session:
-            result = await session.execute(
-                update(_T)
-                .where(
-                    _T.client_id == client_id,
-                    _ACTIVE,
-                    or_(_T.locked_until.is_(None), _T.locked_until <= now),
+@dataclass(frozen=True, slots=True)
+class SignIns:
+    """POST /auth/token's check of client credentials from one client address."""
+
+    accounts: ServiceAccounts
+    throttle: SignInThrottle
+    checker: SecretChecker
+
+    async def authenticate(self, client_id: str, secret: str, address: str) -> ServiceAccountRecord:
+        """The account; InvalidClient (401), or SignInThrottled (429) while the pair waits.
+
+        Known and unknown client ids take the same steps (a reservation, one Argon2 check against
+        the account's hash or a decoy) and get the same answers, so none of them tells whether
+        an id exists."""
+        await self.throttle.reserve(client_id, address)
+        async with self.accounts.db.read() as session:
+            row = (
+                await session.execute(
+                    select(_T.secret_hash).where(_T.client_id == _storable(client_id), _ACTIVE)
                 )
-                .values(failed_attempts=0, locked_until=None)
-                .returning(*_COLUMNS)
-            )
-            row = result.first()
-        if row is not None:
-            return _record(*row)
-        # Another worker locked or removed the account between our read and this write.
-        account = await self.get(client_id)
-        if account is not None and account.locked_until is not None and account.locked_at(now):
-            raise locked_error(account.locked_until, now)
-        raise InvalidClient()
+            ).first()
+        if not await self.checker.matches(None if row is None else row[0], secret):
+            raise InvalidClient()
+        await self.throttle.forget(client_id, address)
+        account = await self.accounts.get(client_id)
+        if account is None:  # removed between the check and now
+            raise InvalidClient()
+        return account
 
 
-async def _get(session: AsyncSession, client_id: str) -> ServiceAccountRecord | None:
-    row = (await session.execute(select(*_COLUMNS).where(_T.client_id == client_id, _ACTIVE))).first()
-    return None if row is None else _record(*row)
+def _storable(client_id: str) -> str:
+    """The id to look up: one no account can have (ids are not empty) when PostgreSQL could not
+    even compare it (NUL) or it is longer than any stored id."""
+    return "" if "\x00" in client_id or len(client_id) > 128 else client_id
+
+
+def _record(
+    client_id: str,
+    privileges: dict[str, list[str]],
+    failed: int,
+    locked_until: dt.datetime | None,
+    created_at: dt.datetime,
+) -> ServiceAccountRecord:
+    return ServiceAccountRecord(client_id, parse_privileges(privileges), failed, locked_until, created_at)

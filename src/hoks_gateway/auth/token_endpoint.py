@@ -9,12 +9,13 @@ from urllib.parse import parse_qsl, unquote
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hoks_gateway.auth.authenticator import Authenticator
 from hoks_gateway.auth.principal import Principal, PrincipalKind
 from hoks_gateway.auth.responses import headers_for
+from hoks_gateway.auth.service_accounts import SignIns
 from hoks_gateway.auth.tokens import TokenIssuer
 from hoks_gateway.body_limit import read_body
-from hoks_gateway.errors import AccountLocked, GatewayError, Unauthenticated
+from hoks_gateway.client_address import client_address
+from hoks_gateway.errors import GatewayError, SignInThrottled, Unauthenticated
 from hoks_gateway.observability import requests
 
 _MAX_BODY = 4096
@@ -37,9 +38,18 @@ def _oauth_error(
     )
 
 
+def _oauth_code(error: GatewayError) -> str:
+    if isinstance(error, Unauthenticated):
+        return "invalid_client"
+    if isinstance(error, SignInThrottled):
+        # The OAuth registry's code for "retry more slowly" (RFC 8628 §3.5), with Retry-After.
+        return "slow_down"
+    return error.code.lower()
+
+
 def _gateway_error(error: GatewayError) -> JSONResponse:
     requests.errors([error.code])
-    oauth = "invalid_client" if isinstance(error, Unauthenticated) else error.code.lower()
+    oauth = _oauth_code(error)
     response = _oauth_error(oauth, error.message, error.status, headers_for(error))
     if isinstance(error, Unauthenticated):
         # RFC 6749 §5.2: a failed client authentication names the scheme the client may use.
@@ -101,11 +111,11 @@ async def token_endpoint(request: Request) -> JSONResponse:
         client_id, secret = await _credentials(request)
     except _OAuthError as error:
         return _oauth_error(error.error, error.description, error.status)
-    authenticator: Authenticator = request.app.state.authenticator
+    sign_ins: SignIns = request.app.state.sign_ins
     ttl = request.app.state.settings.token_ttl_s
     try:
-        account = await authenticator.accounts.authenticate(client_id, secret)
-    except (Unauthenticated, AccountLocked) as error:
+        account = await sign_ins.authenticate(client_id, secret, client_address(request.scope))
+    except (Unauthenticated, SignInThrottled) as error:
         return _gateway_error(error)
     token = issuer.issue(Principal(PrincipalKind.SERVICE, account.client_id, account.privileges), ttl)
     return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": ttl}, headers=_NO_STORE)

@@ -104,9 +104,12 @@ def viewer(info: Info) -> Viewer:
 class ServiceAccount:
     client_id: str = strawberry.field(description="OAuth2 client id.")
     privileges: list[OrganisationPrivilege] = strawberry.field(description="Organisation privileges.")
-    failed_attempts: int = strawberry.field(description="Consecutive failed sign-ins.")
+    failed_attempts: int = strawberry.field(
+        description="The most consecutive wrong secrets from any one client address, still counted."
+    )
     locked_until: dt.datetime | None = strawberry.field(
-        description="Locked until this time after repeated failed sign-ins (null: not locked)."
+        description="Until when sign-ins from some client address wait after repeated wrong secrets "
+        "(null: from none). Sign-ins from other addresses, and issued tokens, are not affected."
     )
 
     @classmethod

@@ -281,10 +281,25 @@ class ServiceAccount(Base):
     secret_hash: Mapped[str] = mapped_column(Text)
     # {organisation OID: ["READ", "WRITE", ...]}
     privileges: Mapped[dict[str, list[str]]] = mapped_column(JSONB, server_default="{}")
-    failed_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, server_default=func.now())
     deleted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class SignInThrottle(Base):
+    """Wrong client secrets per (client id digest, client address): the sign-in back-off
+    (auth/throttle.py). Unknown client ids are counted like known ones."""
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (
+        PrimaryKeyConstraint("client_key", "address"),
+        Index(None, "last_failure_at"),  # pruning pairs nobody tries any more
+    )
+
+    client_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
 
 
 class TrustedDocument(Base):

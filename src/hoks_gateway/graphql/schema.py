@@ -105,8 +105,8 @@ class Query:
 class Mutation:
     unlock_service_account: ServiceAccount = strawberry.mutation(
         resolver=unlock_service_account,
-        description="Avaa palvelukäyttäjän lukitus: clear a service account's lock and its count of "
-        "failed sign-ins (ADMIN).",
+        description="Avaa palvelukäyttäjän lukitus: clear a service account's sign-in back-off and its "
+        "count of wrong secrets, from every client address (ADMIN).",
     )
     create_hoks: HoksPayload = hoks_mutations.create
     update_hoks: HoksPayload = hoks_mutations.update

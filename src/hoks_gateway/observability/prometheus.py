@@ -63,7 +63,11 @@ DB_SECONDS = Histogram(
 ERRORS = Counter("hoks_errors", "Error codes in answers (extensions.code), once per answer.", ["code"])
 RATE_LIMIT_REFUSALS = Counter("hoks_rate_limit_refusals", "Requests refused 429 by a rate limit.", ["limit"])
 LOCKOUT_REFUSALS = Counter(
-    "hoks_lockout_refusals", "Sign-ins and tokens refused because the service account is locked."
+    "hoks_lockout_refusals",
+    "Sign-ins refused unchecked because their client id and address wait out a back-off.",
+)
+SECRET_CHECKS = Counter(
+    "hoks_secret_checks", "Argon2 checks of client secrets (decoys for unknown client ids included)."
 )
 AUDIT_ROWS = Counter("hoks_audit_rows", "Audit events committed to the database.")
 POOL_CONNECTIONS = Gauge(

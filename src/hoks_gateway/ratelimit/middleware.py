@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
 from hoks_gateway.auth.principal import Principal
+from hoks_gateway.client_address import client_address
 from hoks_gateway.db.faults import cannot_write
 from hoks_gateway.graphql.http import RATE_LIMITED, HTTPRefusal, refusal
 from hoks_gateway.observability import prometheus
@@ -34,12 +33,7 @@ def _bucket(scope: Scope) -> tuple[str, str]:
     principal: Principal | None = scope.get("state", {}).get("principal")
     if principal is not None:
         return f"principal:{principal.kind.value}:{principal.id}", "requests from this principal"
-    return f"address:{_address(scope)}", "requests from this address"
-
-
-def _address(scope: Scope) -> str:
-    client: Any = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    return f"address:{client_address(scope)}", "requests from this address"
 
 
 async def rate_limited(scope: Scope, settings: Settings) -> Response | None:
@@ -93,5 +87,5 @@ def _rule(scope: Scope, settings: Settings) -> tuple[str, str, str, int] | None:
         return ("graphql", *_bucket(scope), settings.rate_limit_requests)
     if path == "/auth/token" and settings.rate_limit_token_requests > 0:
         what = "token requests from this address"
-        return "token", f"token:{_address(scope)}", what, settings.rate_limit_token_requests
+        return "token", f"token:{client_address(scope)}", what, settings.rate_limit_token_requests
     return None
