@@ -5,8 +5,8 @@ transfers offline, and it refused the account's issued tokens too. Failures now 
 id digest and address in `sign_in_throttle` (auth/throttle.py); the account's own counter and
 lock go, and with them every lock in force.
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
