@@ -413,7 +413,7 @@ async def _state(world: World) -> tuple[Any, ...]:
     return (
         *(await counts(world)),
         await world.scalar("SELECT max(updated_at) FROM study_rights"),
-        await world.scalar("SELECT failed_attempts FROM service_accounts WHERE client_id = :c", c=SERVICE_A),
+        await world.scalar("SELECT count(*) FROM sign_in_throttle"),
     )
 
 
@@ -431,9 +431,16 @@ async def test_every_mutation_answers_a_retry_with_its_first_outcome(world: Worl
     first = await world.graphql(case.query, variables, headers)
     assert "errors" not in first, first
     assert await world.scalar("SELECT count(*) FROM idempotency_keys WHERE key = :k", k=f"{name}-1") == 1
-    # Something a second unlock would undo: the retry must not run it again.
+    # Something a second unlock would undo (wrong secrets counted for the account from an
+    # address): the retry must not run it again.
     async with world.db.write() as session:
-        await session.execute(text("UPDATE service_accounts SET failed_attempts = 2"))
+        await session.execute(
+            text(
+                "INSERT INTO sign_in_throttle (client_key, address, failures, last_failure_at) "
+                "VALUES (encode(sha256(convert_to(:c, 'UTF8')), 'hex'), '203.0.113.66', 2, now())"
+            ),
+            {"c": SERVICE_A},
+        )
     before = await _state(world)
     again = await world.graphql(case.query, variables, headers)
     assert again == first
