@@ -7,6 +7,8 @@ import datetime as dt
 
 from sqlalchemy import text
 
+from hoks_gateway.audit.events import Actor
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.tables import LISTED_EVERYWHERE
 from hoks_gateway.learners.registry import upsert_study_rights
 from tests.learner_list import assert_consistent, row_of
@@ -53,7 +55,7 @@ async def test_every_kind_of_write_keeps_the_list_table_in_step(world: World) ->
         "oppilaitos_oid": world.other_oppilaitos,
         "koulutustoimija_oid": world.other_koulutustoimija,
     }
-    await upsert_study_rights(world.db, None, [entry.model_copy(update=update)], operation="test")
+    await upsert_study_rights(world.db, Actor(Scope()), [entry.model_copy(update=update)], operation="test")
     found = await assert_consistent(world.db)
     assert row_of(found, world.other_oppilaitos, learner) == (
         "Uusinimi",

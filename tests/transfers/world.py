@@ -18,9 +18,11 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from hoks_gateway.audit.events import Actor
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.auth.service_accounts import ServiceAccounts
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.hoks.document import HoksDocument
 from hoks_gateway.hoks.graphql_parts import input_variables
@@ -151,7 +153,7 @@ async def corpus_organisations(db: Database, factory: Factory) -> str:
 async def build_world(db: Database, database_url: str, data_dir: Path) -> AsyncIterator[World]:
     factory = Factory(db)
     koulutustoimija = await corpus_organisations(db, factory)
-    await upsert_study_rights(db, None, corpus_entries(koulutustoimija), operation="test")
+    await upsert_study_rights(db, Actor(Scope()), corpus_entries(koulutustoimija), operation="test")
     other_kt, other_ol = await factory.provider("Jyväskylän koulutuskuntayhtymä Gradia")
     other_learner = await factory.learner("Oona", "Muualta")
     other_right = await factory.study_right(other_learner, other_kt, other_ol)

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoks_gateway.auth.principal import Principal
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.appends import append
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import AuditEvent as AuditEventRow
@@ -25,7 +25,9 @@ from hoks_gateway.observability import prometheus
 
 class Outcome(StrEnum):
     SUCCESS = "SUCCESS"
+    """Allowed and done."""
     FAILURE = "FAILURE"
+    """Refused: nothing was read or changed (out of reach, not permitted, invalid, conflicting)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,18 +38,36 @@ class AuditEvent:
     target_learner_oid: str | None = None
     target_hoks_id: int | None = None
     organisation_oid: str | None = None
-    """The organisation whose data it was (the plan's or study right's oppilaitos), so a learner
-    can see which organisation's users read their data."""
+    """The organisation whose data it was (the plan's or study right's oppilaitos)."""
 
 
-def _rows(
-    principal: Principal | None, events: Iterable[AuditEvent], request_id: str | None
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "request_id": request_id,
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acted, as every audit event records it: the caller (and, from its scope, its own
+    organisation), the request, and the server's identifier of the operation (the root fields
+    touched, `query:hoks,learner`; `cli:<command>` for the command line) beside the name the
+    client chose."""
+
+    scope: Scope
+    request_id: str | None = None
+    operation_id: str | None = None
+
+    def columns(self, data_organisation: str | None) -> dict[str, str | None]:
+        """The actor's columns of an event about data of `data_organisation`."""
+        principal = self.scope.principal
+        return {
+            "request_id": self.request_id,
             "principal_kind": principal.kind.value if principal else "ANONYMOUS",
             "principal_id": principal.id if principal else "",
+            "principal_organisation_oid": self.scope.own_organisation(data_organisation),
+            "operation_id": self.operation_id,
+        }
+
+
+def _rows(actor: Actor, events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
+    return [
+        {
+            **actor.columns(event.organisation_oid),
             "organisation_oid": event.organisation_oid,
             "operation": event.operation,
             "outcome": event.outcome.value,
@@ -58,25 +78,17 @@ def _rows(
     ]
 
 
-async def record(
-    session: AsyncSession,
-    principal: Principal | None,
-    events: Iterable[AuditEvent],
-    *,
-    request_id: str | None = None,
-) -> None:
+async def record(session: AsyncSession, actor: Actor, events: Iterable[AuditEvent]) -> None:
     """Insert the events in one statement within the session's transaction."""
-    rows = _rows(principal, events, request_id)
+    rows = _rows(actor, events)
     if rows:
         await session.execute(insert(AuditEventRow), rows)
         prometheus.audit_rows_written(session.info, len(rows))
 
 
-async def record_reads(
-    db: Database, principal: Principal | None, events: Iterable[AuditEvent], *, request_id: str | None
-) -> None:
+async def record_reads(db: Database, actor: Actor, events: Iterable[AuditEvent]) -> None:
     """Insert a read's events in one statement of their own (no transaction needed around it)."""
-    rows = _rows(principal, events, request_id)
+    rows = _rows(actor, events)
     await append(db.reads, cast(Table, AuditEventRow.__table__), rows)
     prometheus.audit_rows_appended(len(rows))
 

@@ -22,4 +22,4 @@ class AuditReads(SchemaExtension):
         if not events:
             return
         # One INSERT of every event: atomic by itself, so it needs no transaction around it.
-        await record_reads(context.db, context.authz.principal, events, request_id=context.request_id)
+        await record_reads(context.db, context.actor, events)

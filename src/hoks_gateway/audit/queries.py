@@ -1,22 +1,25 @@
 """Reading the audit trail: everything for OPH administrators, and each learner's own access log.
 
-A learner sees which kind of user of which organisation read or changed their data, when and
-in which operation, but not who the individual official was: that is the official's personal
-data, disclosed on a formal request (GDPR art. 15), as the Finnish public services' own-data
-logs (e.g. Oma Opintopolku, Omakanta) do. OPH users (ADMIN, ANALYST) are shown as Opetushallitus.
-A learner's own reads are left out: the log answers "who else".
+A learner sees which kind of user of which organisation read or changed their data (or tried to:
+refused attempts show as REFUSED), when and in which operation, but not who the individual
+official was: that is the official's personal data, disclosed on a formal request (GDPR art. 15),
+as the Finnish public services' own-data logs (e.g. Oma Opintopolku, Omakanta) do. The
+organisation is the user's own, never the one whose data it was; OPH users (ADMIN, ANALYST) are
+shown as Opetushallitus. A learner's own reads are left out: the log answers "who else".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from asyncpg import Record
 from sqlalchemy import ColumnElement, and_, false, func, not_, select
 
+from hoks_gateway.audit.events import Outcome
 from hoks_gateway.auth.principal import PrincipalKind as Kind
 from hoks_gateway.db.tables import AuditEvent as AuditEventRow
 from hoks_gateway.graphql.context import Info
@@ -51,24 +54,54 @@ class AuditEvent:
         description="Who: the kind (null: anonymous)."
     )
     principal_id: str = strawberry.field(description="Who: staff/learner OID or service client id.")
+    principal_organisation_oid: str | None = strawberry.field(
+        description="Who: the principal's own organisation (Opetushallitus for OPH users; null for "
+        "learners, and for events recorded before it was)."
+    )
     organisation_oid: str | None = strawberry.field(description="The organisation whose data it was.")
-    operation: str = strawberry.field(description="The GraphQL operation (its name, or read) or command.")
-    outcome: str = strawberry.field(description="SUCCESS or FAILURE.")
+    operation: str = strawberry.field(
+        description="The name the client gave its GraphQL operation (or read), or the command."
+    )
+    operation_id: str | None = strawberry.field(
+        description="What was done as the server names it: the operation's kind and the root fields "
+        "it touched (`query:hoks,learner`), or `cli:<command>`; null for events recorded before it was."
+    )
+    outcome: str = strawberry.field(description="SUCCESS, or FAILURE when the operation was refused.")
     learner_oid: str | None = strawberry.field(description="Whose data: the learner's OID.")
     hoks_id: strawberry.ID | None = strawberry.field(description="Which plan.")
 
 
-@strawberry.type(description="Tietojen käyttö: someone read or changed the learner's data.")
+@strawberry.enum(description="Whether the attempt was let through.")
+class AccessOutcome(Enum):
+    ALLOWED = strawberry.enum_value("ALLOWED", description="Allowed: the data was read or changed.")
+    REFUSED = strawberry.enum_value(
+        "REFUSED", description="Refused: nothing was read or changed (not permitted, invalid, conflicting)."
+    )
+
+
+@strawberry.type(description="Tietojen käyttö: someone read or changed the learner's data, or tried to.")
 class AccessEvent:
     at: dt.datetime = strawberry.field(description="When.")
     principal_kind: LazyPrincipalKind | None = strawberry.field(
         description="Which kind of user: STAFF (virkailija), SERVICE (a provider's system), ADMIN or "
         "ANALYST (Opetushallitus)."
     )
-    operation: str = strawberry.field(description="What was done: the operation's name, or read.")
+    operation: str = strawberry.field(
+        description="The name the user's program gave its operation (or read): its own choice, "
+        "which may say anything; operationId says what was done."
+    )
+    operation_id: str | None = strawberry.field(
+        description="What was done as the server names it: the operation's kind and the parts of the "
+        "data it asked for (`query:hoks,learner`, `mutation:updateHoks`); null for events recorded "
+        "before it was."
+    )
+    outcome: AccessOutcome = strawberry.field(description="Whether it was allowed or refused.")
     organisation_oid: strawberry.Private[str | None]
 
-    @strawberry.field(description="Which organisation's user (Opetushallitus for OPH users).")
+    @strawberry.field(
+        description="Which organisation's user: the user's own organisation (Opetushallitus for OPH "
+        "users), not the one whose data it was; null when not known (events recorded before it was)."
+    )
     async def organisation(self, info: Info) -> Organisation | None:
         if self.organisation_oid is None:
             return None
@@ -147,8 +180,10 @@ def _audit_event(r: Record) -> AuditEvent:
         request_id=r["request_id"],
         principal_kind=_kind(r["principal_kind"]),
         principal_id=r["principal_id"],
+        principal_organisation_oid=r["principal_organisation_oid"],
         organisation_oid=r["organisation_oid"],
         operation=r["operation"],
+        operation_id=r["operation_id"],
         outcome=r["outcome"],
         learner_oid=r["target_learner_oid"],
         hoks_id=None if r["target_hoks_id"] is None else strawberry.ID(str(r["target_hoks_id"])),
@@ -160,7 +195,13 @@ def _access_event(r: Record) -> AccessEvent:
         at=r["at"],
         principal_kind=_kind(r["principal_kind"]),
         operation=r["operation"],
-        organisation_oid=OPH_ROOT_OID if r["principal_kind"] in _OPH_KINDS else r["organisation_oid"],
+        operation_id=r["operation_id"],
+        outcome=AccessOutcome.ALLOWED if r["outcome"] == Outcome.SUCCESS else AccessOutcome.REFUSED,
+        # Never the data's organisation in the reader's stead: events recorded before the reader's
+        # own was say nothing of it (OPH users' is Opetushallitus whenever).
+        organisation_oid=(
+            OPH_ROOT_OID if r["principal_kind"] in _OPH_KINDS else r["principal_organisation_oid"]
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from hoks_gateway.authz.pseudonyms import Identifier, Pseudonymiser
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks, Learner, Organisation, StudyRight
 from hoks_gateway.errors import Forbidden
+from hoks_gateway.identifiers import OPH_ROOT_OID
 
 _EVERYTHING = frozenset({PrincipalKind.ADMIN, PrincipalKind.ANALYST})
 ANALYSTS_NOT_CONFIGURED = "Analyst access is not configured on this server (HOKS_PSEUDONYM_SECRET)."
@@ -46,6 +47,8 @@ class Scope:
     reach: Mapping[Privilege, frozenset[str]] = field(default_factory=dict)
     """Privilege -> organisation OIDs at or below one the principal holds it on."""
     pseudonymiser: Pseudonymiser | None = None
+    lineages: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Organisation OID -> itself and its ancestors, for every organisation in reach."""
 
     @property
     def kind(self) -> PrincipalKind | None:
@@ -78,6 +81,24 @@ class Scope:
             # refuses analysts before this).
             raise Forbidden(ANALYSTS_NOT_CONFIGURED)
         return self.pseudonymiser
+
+    def own_organisation(self, data_organisation: str | None) -> str | None:
+        """The caller's own organisation, as an audit event names it when the caller read or
+        wrote data of `data_organisation`: Opetushallitus for OPH users; for staff and service
+        accounts the organisation they hold privileges on, the one nearest the data's when they
+        hold several (None when none of several is above it, as for staff who read a procured
+        plan of another school through one of theirs); None for learners and anonymous callers.
+        Never the data's organisation in the caller's stead."""
+        if self.everything:
+            return OPH_ROOT_OID
+        if self.principal is None or self.kind not in ORGANISATION_KINDS:
+            return None
+        held = sorted(self.principal.privileges)
+        if len(held) <= 1:
+            return held[0] if held else None
+        lineage = self.lineages.get(data_organisation or "", frozenset())
+        above = [oid for oid in held if oid in lineage]
+        return max(above, key=lambda oid: len(self.lineages.get(oid, ())), default=None)
 
     def reachable(self, privilege: Privilege) -> frozenset[str]:
         return self.reach.get(privilege, frozenset())
@@ -165,11 +186,11 @@ async def resolve_scope(
             held=sorted(principal.privileges),
         )
         tree = [(oid, ancestors) for oid, ancestors in rows]
-    lineages = [(oid, {oid, *ancestors}) for oid, ancestors in tree]
+    lineages = {oid: frozenset((oid, *ancestors)) for oid, ancestors in tree}
     reach = {
         privilege: frozenset(
-            oid for oid, lineage in lineages if lineage & principal.organisations_with(privilege)
+            oid for oid, lineage in lineages.items() if lineage & principal.organisations_with(privilege)
         )
         for privilege in Privilege
     }
-    return Scope(principal, reach, pseudonymiser)
+    return Scope(principal, reach, pseudonymiser, lineages)

@@ -265,8 +265,13 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     principal_kind: Mapped[str] = mapped_column(String(16))
     principal_id: Mapped[str] = mapped_column(String(128))
+    # The principal's own organisation (authz/scope.py, own_organisation).
+    principal_organisation_oid: Mapped[str | None] = mapped_column(String(64))
+    # Whose data it was: the plan's or study right's oppilaitos.
     organisation_oid: Mapped[str | None] = mapped_column(String(64))
+    # The client's name for it (or `read`); operation_id is the server's (the root fields touched).
     operation: Mapped[str] = mapped_column(String(64))
+    operation_id: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(16))
     target_learner_oid: Mapped[str | None] = mapped_column(String(64))
     target_hoks_id: Mapped[int | None] = mapped_column(BigInteger)

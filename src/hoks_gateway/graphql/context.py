@@ -12,7 +12,7 @@ import strawberry
 from aiodataloader import DataLoader
 from starlette.requests import Request
 
-from hoks_gateway.audit.events import AuditTrail
+from hoks_gateway.audit.events import Actor, AuditTrail
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
@@ -137,6 +137,8 @@ class Context:
     """The server's cursor key (the app's, derived from the server secret)."""
     organisations: OrganisationCache | None = None
     """The process's organisations (organisations/cache.py); None: read each time."""
+    operation_id: str | None = None
+    """What the request executes, as the server names it (set by the executor)."""
     loaders: Loaders = field(init=False)
     cursors: Cursors = field(init=False)
     """Cursors as this caller's kind may issue and read them."""
@@ -144,6 +146,11 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.authz, self.audit, self.organisations)
         self.cursors = Cursors(self.cursor_seal, self.authz.kind)
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts in this request, as its audit events record it."""
+        return Actor(self.authz, self.request_id, self.operation_id)
 
     @property
     def today(self) -> dt.date:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hoks_gateway.audit.events import AuditEvent, record
+from hoks_gateway.audit.events import Actor, AuditEvent, record
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind
 from hoks_gateway.auth.service_accounts import ServiceAccounts
@@ -73,7 +73,8 @@ async def writes_for(db: Database, args: argparse.Namespace) -> HoksWrites | Non
     except GatewayError as error:
         print(f"hoks-gateway: error: {error.message}", file=sys.stderr)
         return None
-    return HoksWrites(db, scope, system_clock, system_clock().astimezone(FINLAND).date())
+    today = system_clock().astimezone(FINLAND).date()
+    return HoksWrites(db, scope, system_clock, today, operation_id=f"cli:{args.command}")
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
@@ -167,7 +168,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             async with db.write() as session:
                 await record(
                     session,
-                    scope.principal,
+                    Actor(scope, operation_id="cli:export-ehoks"),
                     [
                         AuditEvent(
                             "export-ehoks",

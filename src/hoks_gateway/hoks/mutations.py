@@ -78,7 +78,13 @@ def plan_replayed(record: HoksRecord, operation: str) -> AuditEvent:
 def _writes(info: Info) -> HoksWrites:
     context = info.context
     return HoksWrites(
-        context.db, context.authz, context.clock, context.today, context.request_id, pending_claim()
+        context.db,
+        context.authz,
+        context.clock,
+        context.today,
+        context.request_id,
+        pending_claim(),
+        context.operation_id,
     )
 
 

@@ -49,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from hoks_gateway import identifiers
-from hoks_gateway.audit.events import AuditEvent, Outcome, record
+from hoks_gateway.audit.events import Actor, AuditEvent, Outcome, record
 from hoks_gateway.auth.clock import Clock
 from hoks_gateway.auth.principal import Principal, PrincipalKind, Privilege
 from hoks_gateway.authz.policy import require_privilege
@@ -102,10 +102,12 @@ _FIELD_OF = {info.alias or name: name for name, info in HoksDocument.model_field
 # The audit event of each `plan` the statement wrote, and the plans' records.
 _AUDIT_AND_RECORDS = """
     , audit AS (
-        INSERT INTO audit_events (request_id, principal_kind, principal_id, organisation_oid, operation,
-                                  outcome, target_learner_oid, target_hoks_id)
-        SELECT :request_id, :principal_kind, :principal_id, organisation_oid, :audit_operation,
-               'SUCCESS', learner_oid, id
+        INSERT INTO audit_events (request_id, principal_kind, principal_id, principal_organisation_oid,
+                                  organisation_oid, operation, operation_id, outcome, target_learner_oid,
+                                  target_hoks_id)
+        SELECT :request_id, :principal_kind, :principal_id,
+               CAST(:own_organisations AS jsonb) ->> organisation_oid, organisation_oid,
+               :audit_operation, :operation_id, 'SUCCESS', learner_oid, id
         FROM plan
     )
     SELECT id, eid, study_right_oid, learner_oid, organisation_oid, first_approved_on, approved_at,
@@ -329,6 +331,23 @@ class HoksWrites:
     request_id: str | None = None
     claim: Claim | None = None
     """The mutation's idempotency key: taken by the write's transaction, stored with its outcome."""
+    operation_id: str | None = None
+    """The server's identifier of the request's operation, for the audit trail."""
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.scope, self.request_id, self.operation_id)
+
+    def _audited_by(self, organisations: Iterable[str]) -> dict[str, str | None]:
+        """What the statements' own `audit` part records of the actor beside the principal: the
+        request, the operation id, and the caller's own organisation for the plans of each
+        organisation written (a JSON object the statement looks each plan's up in)."""
+        own = {oid: self.scope.own_organisation(oid) for oid in set(organisations)}
+        return {
+            "request_id": self.request_id,
+            "operation_id": self.operation_id,
+            "own_organisations": orjson.dumps(own).decode(),
+        }
 
     # --- create -----------------------------------------------------------------------------
 
@@ -357,7 +376,7 @@ class HoksWrites:
         async with self._transaction() as session:
             created = await self._create_all(session, author, bodies, operation, isolated=True)
             refusals = [c.audit for c in created if isinstance(c, Refused)]
-            await record(session, author.principal, refusals, request_id=self.request_id)
+            await record(session, self.actor, refusals)
             await claims.finish(session, self.claim, {"results": [c.as_json() for c in created]})
         return created
 
@@ -515,7 +534,7 @@ class HoksWrites:
                 "principal_kind": author.principal.kind.value,
                 "principal_id": author.principal.id,
                 "principal_organisation": author.organisation(None),
-                "request_id": self.request_id,
+                **self._audited_by(plan.oppilaitos_oid for plan in accepted),
                 "audit_operation": operation,
             },
         )
@@ -699,7 +718,7 @@ class HoksWrites:
                     **columns,
                     **self._revision(author, current.oppilaitos_oid, operation, stored, paths),
                     "now": now,
-                    "request_id": self.request_id,
+                    **self._audited_by([current.oppilaitos_oid]),
                     "audit_operation": audit_operation,
                 },
             )
@@ -781,7 +800,7 @@ class HoksWrites:
             if refusals.target is not None:
                 # One INSERT, atomic by itself: no transaction around it.
                 async with self.db.statement() as session:
-                    await record(session, self.scope.principal, [refusals.target], request_id=self.request_id)
+                    await record(session, self.actor, [refusals.target])
             raise
 
 

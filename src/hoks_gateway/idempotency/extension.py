@@ -113,12 +113,7 @@ class Idempotent(FieldExtension):
         except IdempotencyKeyReused:
             # A refused write, audited as every refusal is (after its transaction rolled back).
             async with context.db.statement() as session:
-                await record(
-                    session,
-                    principal,
-                    [AuditEvent(self.name, Outcome.FAILURE)],
-                    request_id=context.request_id,
-                )
+                await record(session, context.actor, [AuditEvent(self.name, Outcome.FAILURE)])
             raise
         finally:
             _pending.reset(token)
@@ -140,7 +135,7 @@ async def audit_replay(info: Info, events: Iterable[AuditEvent]) -> None:
         return
     context = info.context
     async with context.db.statement() as session:
-        await record(session, context.authz.principal, events, request_id=context.request_id)
+        await record(session, context.actor, events)
 
 
 def make_idempotent(mutation: type) -> None:

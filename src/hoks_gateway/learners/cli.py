@@ -8,7 +8,9 @@ import json
 import sys
 from pathlib import Path
 
+from hoks_gateway.audit.events import Actor
 from hoks_gateway.auth.principal import Principal, PrincipalKind
+from hoks_gateway.authz.scope import Scope
 from hoks_gateway.cli_database import report_refusal, run_on_database
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.errors import GatewayError
@@ -26,9 +28,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     async def run(db: Database) -> int:
         principal = Principal(PrincipalKind.ADMIN, args.as_ or f"cli:{getpass.getuser()}")
         try:
-            result = await upsert_study_rights(
-                db, principal, parse_entries(raw), operation="import-study-rights"
-            )
+            actor = Actor(Scope(principal), operation_id="cli:import-study-rights")
+            result = await upsert_study_rights(db, actor, parse_entries(raw), operation="import-study-rights")
         except GatewayError as error:
             report_refusal(args.file, error)
             return 1

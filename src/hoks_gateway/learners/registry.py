@@ -20,8 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway import identifiers
-from hoks_gateway.audit.events import AuditEvent, record
-from hoks_gateway.auth.principal import Principal
+from hoks_gateway.audit.events import Actor, AuditEvent, record
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.tables import Hoks, Learner, Organisation, StudyRight
 from hoks_gateway.errors import BadUserInput
@@ -120,10 +119,9 @@ def parse_entries(raw: object) -> list[StudyRightEntry]:
 
 async def upsert_study_rights(
     db: Database,
-    principal: Principal | None,
+    actor: Actor,
     entries: Sequence[StudyRightEntry],
     *,
-    request_id: str | None = None,
     operation: str = "upsertStudyRights",
     claim: Claim | None = None,
 ) -> UpsertResult:
@@ -174,12 +172,11 @@ async def upsert_study_rights(
             )
         await record(
             session,
-            principal,
+            actor,
             [
                 AuditEvent(operation, target_learner_oid=e.learner.oid, organisation_oid=e.oppilaitos_oid)
                 for e in rights.values()
             ],
-            request_id=request_id,
         )
         created = sum(1 for oid in rights if oid not in known)
         result = UpsertResult(created=created, updated=len(rights) - created, oids=list(rights))

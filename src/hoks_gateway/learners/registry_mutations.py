@@ -83,9 +83,7 @@ def _as_json(value: StudyRightInput) -> dict[str, object]:
 async def upsert_study_rights_resolver(info: Info, input: list[StudyRightInput]) -> UpsertStudyRightsPayload:
     entries: list[StudyRightEntry] = parse_entries([_as_json(item) for item in input])
     context = info.context
-    result = await upsert_study_rights(
-        context.db, context.authz.principal, entries, request_id=context.request_id, claim=pending_claim()
-    )
+    result = await upsert_study_rights(context.db, context.actor, entries, claim=pending_claim())
     return UpsertStudyRightsPayload(created=result.created, updated=result.updated, oids=result.oids)
 
 

@@ -27,7 +27,10 @@ _plans: Lru[tuple[int, tuple[Hashable, ...]], tuple[OperationDefinitionNode, Ope
 
 class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
-        requests.operation(self.operation, self.fragments)
+        identifier = requests.operation(self.operation, self.fragments)
+        if hasattr(self.context_value, "operation_id"):
+            # The audit trail's name of what this request does (audit/events.py, Actor).
+            self.context_value.operation_id = identifier
         if self.operation.operation is OperationType.QUERY and getattr(
             self.context_value, "compiled_execution", False
         ):
