@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hoks_gateway import access_log, front, heap
+from hoks_gateway import front, heap
 from hoks_gateway.auth.authenticator import Authenticator
 from hoks_gateway.auth.client_secrets import SecretChecker
 from hoks_gateway.auth.clock import Clock, system_clock
@@ -89,7 +89,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        access_log.install()
         db = Database.connect(
             url,
             pool_size=settings.db_pool_size,

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import httpx
 import uvicorn
 
-from hoks_gateway import __version__, heap
+from hoks_gateway import __version__, heap, logs
 from hoks_gateway.app import create_app
 from hoks_gateway.auth.client_secrets import new_secret
 from hoks_gateway.auth.clock import system_clock
@@ -34,9 +34,10 @@ from hoks_gateway.identifiers import is_learner_oid
 from hoks_gateway.learners import cli as learner_commands
 from hoks_gateway.observability.prometheus import MultiprocessDirectory, serve_metrics
 from hoks_gateway.settings import Settings, load_settings
-from hoks_gateway.workers import run_workers
+from hoks_gateway.workers import LEFT_TO_THE_GATEWAY, run_workers
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+log = logging.getLogger("hoks_gateway.cli")
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:
@@ -66,7 +67,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     with database_server(settings) as url:
         if settings.demo:
             upgrade(url)
-            _seed_if_empty(url)
+            _seed_if_empty(settings, url)
         else:
             _require_migrated(url)
         settings = settings.model_copy(update={"database_url": url})
@@ -87,22 +88,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 host=settings.host,
                 port=settings.port,
                 log_level=settings.log_level,
-                # HOKS_TRUSTED_PROXIES alone decides whose forwarded headers count (client_address.py).
-                proxy_headers=False,
+                **LEFT_TO_THE_GATEWAY,
             )
-    print("hoks-gateway stopped.", file=sys.stderr)
+    _announce(settings, "hoks-gateway stopped.")
     return 0
 
 
 def _serve_workers(settings: Settings, workers: int) -> None:
     """The workers, and their metrics summed up and served by this process."""
     if settings.metrics_port is None:
-        run_workers(settings.host, settings.port, workers, settings.log_level)
+        run_workers(settings.host, settings.port, workers, settings.log_level, settings.log_format)
         return
     directory = MultiprocessDirectory()
     try:
         serve_metrics(settings.host, settings.metrics_port)
-        run_workers(settings.host, settings.port, workers, settings.log_level, directory.worker_exited)
+        run_workers(
+            settings.host,
+            settings.port,
+            workers,
+            settings.log_level,
+            settings.log_format,
+            directory.worker_exited,
+        )
     finally:
         directory.remove()
 
@@ -140,12 +147,21 @@ def _require_migrated(url: str) -> None:
         raise ConfigurationError(f"the database at {redacted(url)} {state}: run `hoks-gateway migrate` first")
 
 
-def _seed_if_empty(url: str) -> None:
+def _seed_if_empty(settings: Settings, url: str) -> None:
     from hoks_gateway.seed.run import database_is_empty, seed_database
 
     if asyncio.run(database_is_empty(url)):
-        print("Empty database: seeding demo data (once)...", file=sys.stderr)
+        _announce(settings, "Empty database: seeding demo data (once)...")
         asyncio.run(seed_database(url))
+
+
+def _announce(settings: Settings, text: str) -> None:
+    """What `serve` tells the person who started it: on standard error as it is, or as a log line
+    when the logs are JSON (every line of standard error is then one object)."""
+    if settings.log_format == "json":
+        log.info(text)
+    else:
+        print(text, file=sys.stderr, flush=True)
 
 
 def _print_banner(settings: Settings, logins: DemoLogins | None = None) -> None:
@@ -162,6 +178,10 @@ def _print_banner(settings: Settings, logins: DemoLogins | None = None) -> None:
         ),
         f"  Database:  {redacted(settings.database_url or '')}",
     ]
+    if settings.log_format == "json":
+        # No demo tokens in a log: they are for the person at a terminal (text format).
+        log.info("; ".join(" ".join(line.split()) for line in lines if line))
+        return
     if logins is not None:
         lines += _demo_login_lines(base, logins)
     lines += ["Press Ctrl-C to stop.", ""]
@@ -393,11 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        # Alembic narrates every connection at INFO; the CLI prints its own one-line outcome.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        logs.configure(settings.log_format, settings.log_level)
         handler: Handler = args.handler
         return handler(args, settings)
     except ConfigurationError as exc:

@@ -6,8 +6,8 @@ can send it: it is read only from the proxies in HOKS_TRUSTED_PROXIES, and the c
 rightmost address in it that is not one of them (each proxy appends the address it was connected
 from; what a client wrote itself stands to the left). uvicorn's ProxyHeadersMiddleware does
 exactly that reading, in front of every other layer, so everything after it sees the client's
-address in `scope["client"]`; uvicorn's own handling of the headers is turned off (cli.py,
-workers.py) so that only this list decides.
+address in `scope["client"]`; uvicorn's own handling of the headers (which trusts 127.0.0.1 by
+default) is turned off (workers.py, LEFT_TO_THE_GATEWAY) so that only this list decides.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The one ASGI layer in front of the routes: error masking, authentication, rate limits and, when
-asked for, per-request SQL metrics and Prometheus metrics.
+"""The one ASGI layer in front of the routes: error masking, authentication, rate limits, the access
+log and, when asked for, per-request SQL metrics and Prometheus metrics.
 
 One layer instead of a middleware per concern: each nested middleware wrapped `send` and cost a
 call frame per message, and a request passed through all of them in a fixed order anyway.
@@ -13,7 +13,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hoks_gateway import cache_control
+from hoks_gateway import access_log, cache_control
 from hoks_gateway.auth.middleware import authenticate
 from hoks_gateway.db import freshness, metrics
 from hoks_gateway.db.freshness import READ_AFTER, RequestReads, lsn_text, parse_lsn, principal_key
@@ -43,12 +43,15 @@ class GatewayLayer:
         arrived = time.perf_counter()
         database = metrics.RequestMetrics(report=self.settings.debug_metrics) if self.count_sql else None
         counting = metrics.current.set(database) if database is not None else None
-        record = requests.RequestRecord() if self.recorder is not None else None
+        logging_access = access_log.enabled()
+        record = requests.RequestRecord() if self.recorder is not None or logging_access else None
         recording = requests.current.set(record) if record is not None else None
-        if self.tracing:
+        if self.tracing or logging_access:
+            # Chosen here, so that the access log, the trace and the audit events share it.
             rid = request_id(Request(scope))
             scope.setdefault("state", {})["request_id"] = rid
-            tracing.tag_request(rid)
+            if self.tracing:
+                tracing.tag_request(rid)
         status = 0
         private = cache_control.applies(scope)
         reads: RequestReads | None = None
@@ -83,8 +86,11 @@ class GatewayLayer:
                 scope, receive, tracking
             )
         finally:
+            seconds = time.perf_counter() - arrived
             if record is not None and self.recorder is not None:
-                self.recorder.request(scope["path"], record, database, status, time.perf_counter() - arrived)
+                self.recorder.request(scope["path"], record, database, status, seconds)
+            if logging_access:
+                access_log.request(scope, status, seconds, record)
             if recording is not None:
                 requests.current.reset(recording)
             if reading is not None:

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         "503 DATABASE_UNAVAILABLE.",
     )
     log_level: str = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per log line, from every worker (time, level, logger, "
+        "pid, message; the access log adds request_id, principal_kind, operation, status, "
+        "duration_ms, method, path, client). Never names, learner OIDs, documents or tokens.",
+    )
 
     # Tokens (docs/ARCHITECTURE.md §6, docs/API.md "HTTP surface").
     jwt_issuer: str = Field(default="hoks-gateway", description="Expected `iss` of bearer tokens.")

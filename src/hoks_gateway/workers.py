@@ -15,12 +15,20 @@ import socket
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 import uvicorn
+
+from hoks_gateway import logs
+from hoks_gateway.logs import LogFormat
 
 log = logging.getLogger(__name__)
 
 APP = "hoks_gateway.app:app_from_environment"
+# What uvicorn leaves to the gateway, however it is started: whose forwarded headers count
+# (HOKS_TRUSTED_PROXIES alone, client_address.py), logging (logs.py) and the access log
+# (access_log.py, which never writes a query string).
+LEFT_TO_THE_GATEWAY: dict[str, Any] = {"proxy_headers": False, "log_config": None, "access_log": False}
 STOP_TIMEOUT_S = 30
 
 
@@ -33,21 +41,30 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int, log_level: str) -> None:
-    """One worker: the app (settings from the HOKS_* environment) on a socket of its own."""
-    config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level=log_level, proxy_headers=False)
+def _worker(host: str, port: int, log_level: str, log_format: LogFormat) -> None:
+    """One worker: the app (settings from the HOKS_* environment) on a socket of its own, logging
+    as the parent does (a spawned process starts with no logging configured)."""
+    logs.configure(log_format, log_level)
+    config = uvicorn.Config(
+        APP, factory=True, host=host, port=port, log_level=log_level, **LEFT_TO_THE_GATEWAY
+    )
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
 def run_workers(
-    host: str, port: int, workers: int, log_level: str, exited: Callable[[int], None] | None = None
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    log_format: LogFormat = "text",
+    exited: Callable[[int], None] | None = None,
 ) -> None:
     """Runs `workers` worker processes until Ctrl-C or SIGTERM (KeyboardInterrupt here); `exited`
     hears of each worker that died, by its process id."""
     context = multiprocessing.get_context("spawn")
 
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(host, port, log_level), daemon=False)
+        process = context.Process(target=_worker, args=(host, port, log_level, log_format), daemon=False)
         process.start()
         return process
 
