@@ -7,6 +7,7 @@ server is started for the run under a temporary directory.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from hoks_gateway import logs
 from hoks_gateway.db.embedded import EmbeddedPostgres
 from hoks_gateway.db.migrate import upgrade
 from hoks_gateway.db.sessions import Database
@@ -47,6 +49,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     base = config.stash.get(_OWN_BASETEMP, None)
     if base is not None:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found() -> Iterator[None]:
+    """The CLI's main() configures logging for its whole process (logs.py): a test that calls it
+    in this one must not leave that configuration (and its INFO level) to the tests after it."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in [h for h in root.handlers if h.name == logs.HANDLER]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

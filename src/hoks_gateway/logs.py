@@ -23,6 +23,8 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 LogFormat = Literal["text", "json"]
 
 TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HANDLER = "hoks_gateway"
+"""The name of the one handler `configure` gives the root logger."""
 _JSON_FIELDS = "%(levelname)s %(name)s %(process)d %(message)s"
 _JSON_NAMES = {"levelname": "level", "name": "logger", "process": "pid"}
 
@@ -50,9 +52,9 @@ def _config(log_format: LogFormat, level: str) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "formatters": {"gateway": formatter},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "gateway", "stream": "ext://sys.stderr"}
+            HANDLER: {"class": "logging.StreamHandler", "formatter": "gateway", "stream": "ext://sys.stderr"}
         },
-        "root": {"handlers": ["stderr"], "level": level},
+        "root": {"handlers": [HANDLER], "level": level},
         "loggers": {
             # uvicorn's own loggers: no handlers of their own, so their lines take the root's.
             "uvicorn": {"handlers": [], "propagate": True},
