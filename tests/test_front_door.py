@@ -12,7 +12,7 @@ FRONTEND = "https://hoks.example.fi"
 PREFLIGHT = {
     "Origin": FRONTEND,
     "Access-Control-Request-Method": "POST",
-    "Access-Control-Request-Headers": "authorization, content-type",
+    "Access-Control-Request-Headers": "authorization, content-type, idempotency-key, x-hoks-read-after",
 }
 ME = {"query": "{ me { kind } }"}
 
@@ -65,7 +65,9 @@ async def test_configured_origin_passes_preflight_and_reads_answers(
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == FRONTEND
     assert "POST" in preflight.headers["access-control-allow-methods"]
-    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    for header in ("authorization", "content-type", "idempotency-key", "x-hoks-read-after"):
+        assert header in allowed
     # Tokens are headers, not cookies: credentialed (cookie) requests are never allowed.
     assert "access-control-allow-credentials" not in preflight.headers
     assert answer.json() == {"data": {"me": {"kind": "ADMIN"}}}

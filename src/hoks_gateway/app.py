@@ -36,6 +36,7 @@ from hoks_gateway.graphql.schema import schema
 from hoks_gateway.graphql.trusted_documents import TrustedDocuments
 from hoks_gateway.graphql.view import GraphQLView
 from hoks_gateway.idempotency import claims
+from hoks_gateway.idempotency.extension import HEADER as IDEMPOTENCY_KEY
 from hoks_gateway.observability import tracing
 from hoks_gateway.observability.prometheus import Sampler
 from hoks_gateway.organisations.cache import OrganisationCache
@@ -170,7 +171,16 @@ def _cors(settings: Settings) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-Id", READ_AFTER],
+            # A retry of a mutation from a browser frontend carries its Idempotency-Key
+            # (docs/API.md); without it here the preflight refuses the retry.
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept",
+                "X-Request-Id",
+                READ_AFTER,
+                IDEMPOTENCY_KEY,
+            ],
             expose_headers=["Retry-After", "WWW-Authenticate", READ_AFTER],
             allow_credentials=False,
             max_age=600,
