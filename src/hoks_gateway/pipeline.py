@@ -19,6 +19,7 @@ from hoks_gateway.db import freshness, metrics
 from hoks_gateway.db.freshness import READ_AFTER, RequestReads, lsn_text, parse_lsn, principal_key
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.errors import BadUserInput
+from hoks_gateway.graphql.direct import DirectPost
 from hoks_gateway.graphql.http import refusal
 from hoks_gateway.graphql.masking import client_error
 from hoks_gateway.graphql.view import request_id
@@ -35,6 +36,7 @@ class GatewayLayer:
         self.recorder = RequestMetricsRecorder() if settings.metrics_port is not None else None
         self.count_sql = settings.debug_metrics or self.recorder is not None
         self.tracing = tracing.enabled()
+        self.direct = DirectPost(app, settings) if settings.direct_post else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,7 +77,10 @@ class GatewayLayer:
             else:
                 reads = _request_reads(scope)
                 reading = freshness.current.set(reads) if reads is not None else None
-                await self.app(scope, receive, tracking)
+                if self.direct is not None and self.direct.applies(scope):
+                    await self.direct(scope, receive, tracking)
+                else:
+                    await self.app(scope, receive, tracking)
         except Exception as error:
             # Whatever escapes a route is answered GraphQL-shaped and masked (a database outage in
             # the service-account check is 503, not Starlette's plain 500).

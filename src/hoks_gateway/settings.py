@@ -91,6 +91,12 @@ class Settings(BaseSettings):
         description="Run queries through the compiled executor (docs/performance.md); off: "
         "graphql-core interprets every field (same results, slower).",
     )
+    direct_post: bool = Field(
+        default=True,
+        description="Answer a POST of a document the gateway has parsed and validated before "
+        "without strawberry's view and extension runner (docs/performance.md); off: every "
+        "request takes the view (same answers, slower).",
+    )
     cors_origins: CommaSeparated = Field(
         default=[],
         description="Browser origins (e.g. `https://hoks.example.fi`) whose frontends may call the "

@@ -64,6 +64,20 @@ class Caches:
         self.limit_variables.put((query, limits), names)
         return _key(query, limits, names, variables)
 
+    def ready(
+        self, query: str, limits: Hashable, variables: Mapping[str, Any], rules: tuple[Any, ...]
+    ) -> DocumentNode | None:
+        """The document of a text already parsed, within the limits for these variables' values
+        and valid under `rules`: nothing is left to check before it runs (graphql/direct.py).
+        None when any of that is not known yet, or the text was refused."""
+        document = self.documents.get(query)
+        if document is None or self.valid.get((query, rules)) is None:
+            return None
+        key = self.verdict_key(query, limits, variables)
+        if key is None or not self.within_limits.get(key) or self.refused.get(key) is not None:
+            return None
+        return document
+
     def refuse(self, key: VerdictKey, errors: Sequence[GraphQLError]) -> None:
         # Without their AST nodes (kept alive, they would hold the whole document): the message,
         # the text's positions and the extensions are what an answer shows.
@@ -84,12 +98,18 @@ def cached_refusal(
     state: State, query: str | None, variables: Mapping[str, Any] | None
 ) -> list[GraphQLError] | None:
     """The errors a text was refused with before, for these variables; None if it was not."""
-    caches = getattr(state, "document_caches", None)
-    if not query or not isinstance(caches, Caches):
+    caches = caches_of(state)
+    if not query or caches is None:
         return None
     key = caches.verdict_key(query, state.limits, variables or {})
     refused = None if key is None else caches.refused.get(key)
     return None if refused is None else list(refused)
+
+
+def caches_of(state: State) -> Caches | None:
+    """The app's caches, once a request has made them."""
+    found = getattr(state, "document_caches", None)
+    return found if isinstance(found, Caches) else None
 
 
 def caches_for(extension: SchemaExtension) -> Caches | None:
@@ -126,7 +146,7 @@ class CachedValidation(SchemaExtension):
         if caches is None or not query or context.pre_execution_errors is not None:
             yield
             return
-        key = (query, tuple(context.validation_rules))
+        key = (query, tuple(context.validation_rules))  # as Caches.ready looks it up
         known_valid = caches.valid.get(key) is not None
         if known_valid:
             # An empty list, not None: strawberry then skips its own validation.

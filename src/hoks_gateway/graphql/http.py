@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from cross_web import HTTPException
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -184,10 +185,9 @@ class SubResponse(Response):
 def negotiate(
     response: Response,
     response_data: GraphQLHTTPResponse | Sequence[GraphQLHTTPResponse],
-    sub_response: Response,
+    accept: str | None,
 ) -> Response:
     """Media type and status of an executed request's response."""
-    accept = sub_response.accept if isinstance(sub_response, SubResponse) else None
     graphql_response = prefers_graphql_response(accept)
     response.headers["content-type"] = media_type_for(accept)
     if not isinstance(response_data, Mapping):
@@ -219,6 +219,11 @@ def check_document_size(request: Request, request_data: GraphQLRequestData) -> N
     limit: int = request.app.state.settings.max_query_bytes
     if request_data.query is not None and len(request_data.query.encode()) > limit:
         raise RequestTooLarge(f"The GraphQL document is larger than the limit of {limit} bytes.")
+
+
+def content_type(headers: Headers) -> str:
+    """The media type a request's body is sent as, without its parameters."""
+    return headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def mutation_over_get() -> MethodNotAllowed:
@@ -254,10 +259,10 @@ class GraphQLHTTP:
             )
         if request.method != "POST":
             return None
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != JSON:
+        media = content_type(request.headers)
+        if media != JSON:
             return UnsupportedMediaType(
-                f"POST a JSON body with Content-Type: {JSON} (got {content_type or 'none'}). "
+                f"POST a JSON body with Content-Type: {JSON} (got {media or 'none'}). "
                 "Form and plain-text bodies are refused: browsers send them cross-site (CSRF)."
             )
         if declared_over(request.headers, self.max_body_bytes):

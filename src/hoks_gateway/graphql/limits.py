@@ -24,6 +24,7 @@ from itertools import islice
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -45,6 +46,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     parse,
+    specified_rules,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from strawberry.extensions import SchemaExtension
@@ -422,6 +424,17 @@ class _NoIntrospection(NoSchemaIntrospectionCustomRule):
         super().report_error(GraphQLError(refusal.message, nodes=error.nodes, extensions=refusal.extensions))
 
 
+STANDARD_RULES: tuple[type[ASTValidationRule], ...] = tuple(specified_rules)
+"""The rules strawberry validates with unless told otherwise."""
+
+
+def validation_rules(
+    limits: Limits, rules: tuple[type[ASTValidationRule], ...] = STANDARD_RULES
+) -> tuple[type[ASTValidationRule], ...]:
+    """The rules a document is validated with under `limits`: introspection refused when off."""
+    return rules if limits.introspection else (*rules, _NoIntrospection)
+
+
 # Without an HTTP request the caller is the gateway's own code (schema export, tests).
 _IN_PROCESS = Limits(introspection=True)
 
@@ -469,8 +482,8 @@ class GatewayLimits(SchemaExtension):
                 # Refused before the standard rules ever see the document.
                 context.pre_execution_errors = errors
                 key = None
-            elif not limits.introspection:
-                context.validation_rules = (*context.validation_rules, _NoIntrospection)
+            else:
+                context.validation_rules = validation_rules(limits, context.validation_rules)
         yield
         caches = caches_for(self)
         if key is not None and caches is not None and context.pre_execution_errors:

@@ -23,9 +23,9 @@ class ResponseTooLarge(GatewayError):
     status = 400
 
 
-def capped(response: Response, sub_response: http.SubResponse) -> Response:
+def capped(response: Response, accept: str | None, limit: int) -> Response:
     """`response`, or the refusal of an answer larger than the request's limit."""
-    size, limit = len(response.body), sub_response.max_response_bytes
+    size = len(response.body)
     if size <= limit:
         return response
     log.warning("an answer of %d bytes was refused (the limit is %d)", size, limit)
@@ -38,5 +38,5 @@ def capped(response: Response, sub_response: http.SubResponse) -> Response:
             limit=limit,
         )
     )
-    refused.headers["content-type"] = http.media_type_for(sub_response.accept)
+    refused.headers["content-type"] = http.media_type_for(accept)
     return refused

@@ -30,6 +30,7 @@ from hoks_gateway.graphql.context import Context
 from hoks_gateway.graphql.document_cache import cached_refusal
 from hoks_gateway.graphql.masking import format_errors
 from hoks_gateway.graphql.trusted_documents import TrustedDocuments
+from hoks_gateway.settings import Settings
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -45,24 +46,9 @@ class GraphQLView(GraphQL[Context, None]):
         return graphiql_page.response()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        state = request.app.state
-        db: Database = state.db
-        principal: Principal | None = getattr(request.state, "principal", None)
-        return Context(
-            db=db,
-            request=request if isinstance(request, Request) else None,
-            authz=await resolve_scope(
-                db, principal, state.pseudonymiser, tree=getattr(request.state, "organisation_tree", None)
-            ),
-            clock=state.clock,
-            request_id=request_id(request),
-            compiled_execution=state.settings.compiled_execution,
-            cursor_seal=state.cursor_seal,
-            organisations=state.organisations,
-        )
+        return await context_for(request)
 
     def encode_json(self, data: object) -> bytes:
-        # orjson serialises a 50-row student list (~45 KB) several times faster than json.dumps.
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
@@ -77,14 +63,10 @@ class GraphQLView(GraphQL[Context, None]):
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
     ) -> Response:
-        response = super().create_response(response_data, sub_response)
-        http.negotiate(response, response_data, sub_response)
-        if _needs_credentials(response_data):
-            # Personal data asked for without a token: HTTP says so too (RFC 6750 §3).
-            response.status_code = Unauthenticated.status
-            response.headers["WWW-Authenticate"] = challenge()
         assert isinstance(sub_response, http.SubResponse)  # get_sub_response makes it
-        return response_limit.capped(response, sub_response)
+        # Nothing of ours sets the sub-response's status or headers: the answer is made of the
+        # data and the request's Accept alone, as direct.py makes it.
+        return graphql_response(response_data, sub_response.accept, sub_response.max_response_bytes)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET that names a trusted document by hash is a query, not a browser wanting GraphiQL.
@@ -122,18 +104,55 @@ class GraphQLView(GraphQL[Context, None]):
             raise
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        # A request refused before execution has no `data` entry at all (GraphQL over HTTP).
-        data: dict[str, Any] = {} if http.is_request_error(result) else {"data": result.data}
-        if result.errors:
-            suggestions = request.app.state.settings.field_suggestions_enabled
-            data["errors"] = format_errors(result.errors, suggestions=suggestions)
-        extensions = dict(result.extensions or {})
-        request_metrics = metrics.reported()
-        if request_metrics is not None:
-            extensions["metrics"] = request_metrics.as_extension()
-        if extensions:
-            data["extensions"] = extensions
-        return data  # type: ignore[return-value]
+        return response_data(result, request.app.state.settings)
+
+
+async def context_for(request: Request | WebSocket) -> Context:
+    """The request's GraphQL context: its principal's scope, a fresh audit trail and loaders."""
+    state = request.app.state
+    db: Database = state.db
+    principal: Principal | None = getattr(request.state, "principal", None)
+    return Context(
+        db=db,
+        request=request if isinstance(request, Request) else None,
+        authz=await resolve_scope(
+            db, principal, state.pseudonymiser, tree=getattr(request.state, "organisation_tree", None)
+        ),
+        clock=state.clock,
+        request_id=request_id(request),
+        compiled_execution=state.settings.compiled_execution,
+        cursor_seal=state.cursor_seal,
+        organisations=state.organisations,
+    )
+
+
+def response_data(result: ExecutionResult, settings: Settings) -> GraphQLHTTPResponse:
+    """An executed (or refused) request's answer, its errors masked."""
+    # A request refused before execution has no `data` entry at all (GraphQL over HTTP).
+    data: dict[str, Any] = {} if http.is_request_error(result) else {"data": result.data}
+    if result.errors:
+        data["errors"] = format_errors(result.errors, suggestions=settings.field_suggestions_enabled)
+    extensions = dict(result.extensions or {})
+    request_metrics = metrics.reported()
+    if request_metrics is not None:
+        extensions["metrics"] = request_metrics.as_extension()
+    if extensions:
+        data["extensions"] = extensions
+    return data  # type: ignore[return-value]
+
+
+def graphql_response(
+    data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], accept: str | None, max_response_bytes: int
+) -> Response:
+    """The HTTP answer of `data`: media type and status negotiated, refused when too large."""
+    # orjson serialises a 50-row student list (~45 KB) several times faster than json.dumps.
+    response = Response(orjson.dumps(data), media_type=http.JSON)
+    http.negotiate(response, data, accept)
+    if _needs_credentials(data):
+        # Personal data asked for without a token: HTTP says so too (RFC 6750 §3).
+        response.status_code = Unauthenticated.status
+        response.headers["WWW-Authenticate"] = challenge()
+    return response_limit.capped(response, accept, max_response_bytes)
 
 
 _JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
