@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -103,8 +104,11 @@ def _accepted(accept: str) -> dict[str, float]:
     return found
 
 
+@functools.lru_cache(maxsize=64)
 def prefers_graphql_response(accept: str | None) -> bool:
-    """True when the client takes application/graphql-response+json at least as gladly as JSON."""
+    """True when the client takes application/graphql-response+json at least as gladly as JSON.
+    (Remembered for the few Accept values clients send: parsing one cost more than a small
+    view's execution.)"""
     if not accept:
         return False  # the spec's legacy rule: no Accept means application/json
     ranges = _accepted(accept)
