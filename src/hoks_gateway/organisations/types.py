@@ -98,4 +98,8 @@ def organisation_edge(oid: Callable[[Any], str | None], description: str) -> Str
 
 
 async def load_organisation(info: Info, oid: str) -> Organisation | None:
-    return organisation_from(await info.context.loaders.organisation.load(oid))
+    # A kept organisation, as the edges take it (Loaded.peek): no DataLoader made and dispatched.
+    kept = _kept(info.context, oid)
+    if kept is NOT_KEPT:
+        kept = await info.context.loaders.organisation.load(oid)
+    return organisation_from(kept)
