@@ -21,14 +21,21 @@ import uvicorn
 
 from hoks_gateway import logs
 from hoks_gateway.logs import LogFormat
+from hoks_gateway.one_send import OneSendHttpTools
 
 log = logging.getLogger(__name__)
 
 APP = "hoks_gateway.app:app_from_environment"
 # What uvicorn leaves to the gateway, however it is started: whose forwarded headers count
-# (HOKS_TRUSTED_PROXIES alone, client_address.py), logging (logs.py) and the access log
-# (access_log.py, which never writes a query string).
-LEFT_TO_THE_GATEWAY: dict[str, Any] = {"proxy_headers": False, "log_config": None, "access_log": False}
+# (HOKS_TRUSTED_PROXIES alone, client_address.py), logging (logs.py), the access log
+# (access_log.py, which never writes a query string) and how an answer is written to the
+# connection (one_send.py).
+LEFT_TO_THE_GATEWAY: dict[str, Any] = {
+    "proxy_headers": False,
+    "log_config": None,
+    "access_log": False,
+    "http": OneSendHttpTools,
+}
 STOP_TIMEOUT_S = 30
 
 
