@@ -30,6 +30,8 @@ from pathlib import Path
 SUBSYSTEMS: tuple[tuple[str, str], ...] = (
     ("hoks_gateway/cli.py", "gateway: start-up (cli, app)"),
     ("hoks_gateway/app.py", "gateway: start-up (cli, app)"),
+    ("hoks_gateway/pipeline.py", "gateway: middleware"),
+    ("hoks_gateway/one_send.py", "socket write (one send per answer, one_send.py)"),
     ("hoks_gateway/auth/middleware.py", "gateway: middleware"),
     ("hoks_gateway/ratelimit/middleware.py", "gateway: middleware"),
     ("hoks_gateway/graphql/http.py", "gateway: middleware"),
