@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from pathlib import Path
 
 import asyncpg
@@ -32,7 +33,9 @@ def fingerprint() -> str:
 
 
 def database_name(plans: int, seed: int) -> str:
-    return f"hoks_bench_{plans}_{seed}"
+    # HOKS_BENCH_DATABASE_SUFFIX keeps one checkout's databases apart from another's on a shared
+    # server: a checkout with other migrations would otherwise seed the same name again.
+    return f"hoks_bench_{plans}_{seed}{os.environ.get('HOKS_BENCH_DATABASE_SUFFIX', '')}"
 
 
 async def _comment(server_url: str, name: str) -> str | None:
@@ -47,7 +50,10 @@ async def _comment(server_url: str, name: str) -> str | None:
 
 
 async def _seeded(url: str) -> bool:
-    conn = await asyncpg.connect(url)
+    try:
+        conn = await asyncpg.connect(url)
+    except asyncpg.InvalidCatalogNameError:
+        return False
     try:
         return bool(
             await conn.fetchval("SELECT to_regclass('hoks') IS NOT NULL AND EXISTS (SELECT FROM hoks)")
