@@ -56,10 +56,26 @@ async def rows(db: Database) -> tuple[set[Row], set[Row]]:
     return stored, expected
 
 
+# The kept sizes (0013) beside count(*) of the rows they stand for, per listed_in; an
+# organisation whose learners all left keeps its delta rows summing to 0.
+COUNTS = """
+SELECT listed_in, kept, counted
+FROM (SELECT listed_in, sum(learners) AS kept FROM learner_list_count GROUP BY 1) k
+FULL JOIN (SELECT listed_in, count(*) AS counted FROM learner_list GROUP BY 1) c USING (listed_in)
+WHERE coalesce(kept, 0) <> coalesce(counted, 0)
+"""
+
+
+async def assert_counts_consistent(db: Database) -> None:
+    async with db.read() as session:
+        assert (await session.execute(text(COUNTS))).all() == [], "kept counts differ from count(*)"
+
+
 async def assert_consistent(db: Database) -> set[Row]:
     stored, expected = await rows(db)
     assert stored - expected == set(), "stale or extra rows"
     assert expected - stored == set(), "missing rows"
+    await assert_counts_consistent(db)
     return stored
 
 

@@ -11,35 +11,21 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from hoks_gateway.db.migrate import alembic_config, upgrade
+from hoks_gateway.db.migrate import upgrade
 from hoks_gateway.db.sessions import Database
-from hoks_gateway.db.urls import with_database
 from hoks_gateway.hoks.document import with_module_ids
-from tests.conftest import RUN_ID
 from tests.corpus import load
 from tests.factories import Factory
+from tests.migrating import database_before
 from tests.module_ids import module_ids, without_module_ids
-
-
-def _before_0008(url: str) -> str:
-    before = ScriptDirectory.from_config(alembic_config(url)).get_revision("0008").down_revision
-    assert isinstance(before, str)
-    return before
 
 
 @pytest.fixture
 async def before_0008(server_url: str) -> AsyncIterator[str]:
-    name = f"hoks_test_{RUN_ID}_0008_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(with_database(server_url, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(server_url, name)
-    await asyncio.to_thread(upgrade, url, _before_0008(url))
-    yield url
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    async with database_before(server_url, "0008") as url:
+        yield url
 
 
 async def test_stored_plans_get_module_ids_on_every_part(before_0008: str) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Text,
     func,
@@ -155,6 +156,20 @@ class LearnerList(Base):
 
 LISTED_EVERYWHERE = "*"
 """`learner_list.listed_in` of the rows over all of a learner's study rights."""
+
+
+class LearnerListCount(Base):
+    """How many `learner_list` rows each `listed_in` has: the sum of its rows' `learners` (0013,
+    maintained by triggers on learner_list). Each row is a delta of the writers whose backend fell
+    on its `shard`, so concurrent writers mostly update different rows. Never written by the
+    gateway itself."""
+
+    __tablename__ = "learner_list_count"
+    __table_args__ = (PrimaryKeyConstraint("listed_in", "shard"),)
+
+    listed_in: Mapped[str] = mapped_column(String(64))
+    shard: Mapped[int] = mapped_column(SmallInteger)
+    learners: Mapped[int] = mapped_column(Integer)
 
 
 class HoksDaily(Base):

@@ -89,7 +89,7 @@ async def learners(
     rows = await query.page(reads, limit, after, context.cursors)
     shown = rows[:limit]
     study_rights = await learners_repo.listed_study_rights(
-        reads, [r.learner.oid for r in shown], scope, query.listed_study_right()
+        reads, [r.learner.oid for r in shown], scope, query.shape, query.listed_study_right, query.parameters
     )
 
     async def count() -> int:

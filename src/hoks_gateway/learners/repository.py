@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,9 +111,19 @@ async def study_rights_of_learners(
 
 
 async def listed_study_rights(
-    reads: Reads, learner_oids: Sequence[str], scope: Scope, where: ColumnElement[bool]
+    reads: Reads,
+    learner_oids: Sequence[str],
+    scope: Scope,
+    shape: Hashable,
+    where: Callable[[], ColumnElement[bool]],
+    values: Mapping[str, object],
 ) -> dict[str, list[StudyRightRecord]]:
-    """study_rights_of_learners narrowed by `where` (the student list: those in one organisation)."""
-    oids = bindparam("oids", list(learner_oids), type_=ARRAY(String(64)))
-    rows = await reads.fetch_built(_of_learners(StudyRight.learner_oid == any_(oids), scope, where))
+    """study_rights_of_learners narrowed by `where` (the student list: those in one organisation),
+    compiled once per `shape` and run with the `values` of its parameters."""
+    rows = await reads.fetch(
+        ("study_rights.listed", shape),
+        lambda: _of_learners(StudyRight.learner_oid == any_(_OIDS), scope, where()),
+        oids=list(learner_oids),
+        **values,
+    )
     return group_by((StudyRightRecord(**row) for row in rows), lambda r: r.learner_oid)

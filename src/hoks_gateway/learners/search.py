@@ -7,7 +7,11 @@ over the study rights that put the learner on the list (earliest first approval,
 Without search words, when the listed study rights are exactly those at or below one
 organisation (an organisation the caller may read, or everything for admins and analysts), the
 page is read from `learner_list` (0006): one row per (organisation, learner) with the sort keys,
-an index per order, so a page is an index range scan whatever the size of the organisation.
+an index per order, so a page is an index range scan whatever the size of the organisation; the
+count is the sum of that organisation's few `learner_list_count` rows (0013), kept exact by
+triggers. These statements, and the listed study rights', are built and compiled once per shape
+(order, first page or not) with every value a parameter: building a statement cost more than
+running it.
 Otherwise it is computed from the study rights: a search scans the organisation's study rights
 for matches anyway (and sorts only the matches), and a staff member's list over all their
 organisations at once (no `organisationOid`) may include procured training of other
@@ -23,19 +27,40 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 
 from hoks_gateway.auth.principal import Privilege
 from hoks_gateway.authz.pseudonyms import Identifier, kind_of
-from hoks_gateway.authz.scope import Scope
+from hoks_gateway.authz.scope import Scope, organisations_at_or_below
 from hoks_gateway.db.reads import Reads
-from hoks_gateway.db.tables import LISTED_EVERYWHERE, Hoks, Learner, LearnerList, StudyRight
+from hoks_gateway.db.tables import (
+    LISTED_EVERYWHERE,
+    Hoks,
+    Learner,
+    LearnerList,
+    LearnerListCount,
+    Organisation,
+    StudyRight,
+)
 from hoks_gateway.errors import BadUserInput
 from hoks_gateway.graphql.cursors import Cursors
 from hoks_gateway.graphql.pagination import Keyset
 from hoks_gateway.hoks.ids import searched_hoks_id
 from hoks_gateway.learners.repository import LearnerRecord
-from hoks_gateway.organisations.access import at_or_below
 
 
 class LearnerOrder(StrEnum):
@@ -61,6 +86,62 @@ _OID = re.compile(r"^1\.2\.246\.562\.\d+\.\d+$")
 _LAST_ASC, _LAST_DESC = dt.date(9999, 12, 31), dt.date(1, 1, 1)
 
 
+_LISTED_IN: BindParameter[str] = bindparam("listed_in", type_=LearnerList.listed_in.type)
+_LIMIT: BindParameter[int] = bindparam("limit", type_=Integer())
+
+
+def _list_keyset(order: LearnerOrder) -> Keyset:
+    """The order of a page read from `learner_list`; the same name, and so the same cursors, as
+    the page computed from the study rights."""
+    if order.by_name:
+        key: tuple[Any, ...] = (LearnerList.surname, LearnerList.first_names, LearnerList.learner_oid)
+        parsers: tuple[Any, ...] = (str, str, str)
+    else:
+        if order.startswith("FIRST_APPROVED"):
+            date = LearnerList.first_approved_desc if order.descending else LearnerList.first_approved_asc
+        else:
+            date = LearnerList.started_on
+        key, parsers = (date, LearnerList.learner_oid), (dt.date.fromisoformat, str)
+    return Keyset(f"learners.{order.value}", key, parsers, order.descending)
+
+
+_LIST_KEYSETS = {order: _list_keyset(order) for order in LearnerOrder}
+
+
+def _after(keyset: Keyset) -> ColumnElement[bool]:
+    """The rows after a cursor, its values the parameters `after_0`, `after_1`, ...."""
+    bounds = [bindparam(f"after_{i}", type_=column.type) for i, column in enumerate(keyset.columns)]
+    key, bound = tuple_(*keyset.columns), tuple_(*bounds)
+    return key < bound if keyset.descending else key > bound
+
+
+def _list_page(order: LearnerOrder, after: bool) -> Select[Any]:
+    """A page read from `learner_list`: parameters `listed_in`, `limit` and the cursor's."""
+    keyset = _LIST_KEYSETS[order]
+    columns: tuple[Any, ...] = (
+        LearnerList.learner_oid.label("oid"),
+        LearnerList.first_names,
+        Learner.calling_name,
+        LearnerList.surname,
+        keyset.columns[0].label("sort_key"),
+    )
+    query = (
+        select(*columns)
+        .join(Learner, Learner.oid == LearnerList.learner_oid)
+        .where(LearnerList.listed_in == _LISTED_IN)
+    )
+    if after:
+        query = query.where(_after(keyset))
+    return query.order_by(*keyset.order_by()).limit(_LIMIT)
+
+
+def _kept_count() -> Select[Any]:
+    """The size of the list of `listed_in`, as the triggers of 0013 keep it."""
+    return select(func.coalesce(func.sum(LearnerListCount.learners), 0)).where(
+        LearnerListCount.listed_in == _LISTED_IN
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class LearnerRow:
     learner: LearnerRecord
@@ -82,11 +163,28 @@ class LearnerSearch:
     order: LearnerOrder
 
     def listed_study_right(self) -> ColumnElement[bool]:
-        """A study right (the enclosing query's) that shows in the list: visible, in the organisation."""
+        """A study right (the enclosing query's) that shows in the list: visible, in the organisation.
+
+        Its values are the named parameters of `parameters`, so a statement made with it can be
+        compiled once per `shape`."""
         conditions = [self.scope.study_right_visible()]
         if self.organisation_oid is not None:
-            conditions.append(at_or_below(StudyRight.oppilaitos_oid, self.organisation_oid))
+            subtree = select(Organisation.oid).where(organisations_at_or_below([self.organisation_oid]))
+            conditions.append(StudyRight.oppilaitos_oid.in_(subtree))
         return and_(*conditions)
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """What the statement of `listed_study_right` depends on besides its parameters."""
+        return (self.scope.kind, self.organisation_oid is not None)
+
+    @property
+    def parameters(self) -> dict[str, object]:
+        """The values of `listed_study_right`'s parameters."""
+        found = self.scope.parameters
+        if self.organisation_oid is not None:
+            found["held"] = [self.organisation_oid]
+        return found
 
     def _term(self, term: str) -> ColumnElement[bool]:
         """One search word, against the learner of the enclosing study right or the study right.
@@ -174,37 +272,7 @@ class LearnerSearch:
             return self.organisation_oid
         return None
 
-    def _list_page_query(self, listed_in: str) -> tuple[Select[Any], Keyset]:
-        if self.order.by_name:
-            key: tuple[Any, ...] = (LearnerList.surname, LearnerList.first_names, LearnerList.learner_oid)
-            parsers: tuple[Any, ...] = (str, str, str)
-        else:
-            if self.order.startswith("FIRST_APPROVED"):
-                date = (
-                    LearnerList.first_approved_desc
-                    if self.order.descending
-                    else LearnerList.first_approved_asc
-                )
-            else:
-                date = LearnerList.started_on
-            key, parsers = (date, LearnerList.learner_oid), (dt.date.fromisoformat, str)
-        query = (
-            select(
-                LearnerList.learner_oid.label("oid"),
-                LearnerList.first_names,
-                Learner.calling_name,
-                LearnerList.surname,
-                key[0].label("sort_key"),
-            )
-            .join(Learner, Learner.oid == LearnerList.learner_oid)
-            .where(LearnerList.listed_in == listed_in)
-        )
-        return query, Keyset(self._keyset_name, key, parsers, self.order.descending)
-
     def _page_query(self) -> tuple[Select[Any], Keyset]:
-        listed_in = self.listed_in
-        if listed_in is not None:
-            return self._list_page_query(listed_in)
         columns: tuple[Any, ...] = (Learner.oid, Learner.first_names, Learner.calling_name, Learner.surname)
         if self.order.by_name:
             # Straight from the learners index on (surname, first_names, oid): no sort, any depth.
@@ -230,10 +298,25 @@ class LearnerSearch:
         return f"learners.{self.order.value}"
 
     def keyset(self) -> Keyset:
+        if self.listed_in is not None:
+            return _LIST_KEYSETS[self.order]
         return self._page_query()[1]
+
+    def _list_page_values(
+        self, listed_in: str, limit: int, after: str | None, cursors: Cursors
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {"listed_in": listed_in, "limit": limit + 1}
+        if after is not None:
+            decoded = _LIST_KEYSETS[self.order].decode(after, cursors)
+            values.update((f"after_{i}", value) for i, value in enumerate(decoded))
+        return values
 
     def page_query(self, limit: int, after: str | None, cursors: Cursors) -> Select[Any]:
         """The rows of one page and the first of the next (to tell whether there is one)."""
+        listed_in = self.listed_in
+        if listed_in is not None:
+            values = self._list_page_values(listed_in, limit, after, cursors)
+            return _list_page(self.order, after is not None).params(values)
         query, keyset = self._page_query()
         condition = keyset.after(after, cursors)
         if condition is not None:
@@ -241,7 +324,15 @@ class LearnerSearch:
         return query.order_by(*keyset.order_by()).limit(limit + 1)
 
     async def page(self, reads: Reads, limit: int, after: str | None, cursors: Cursors) -> list[LearnerRow]:
-        rows = await reads.fetch_built(self.page_query(limit, after, cursors))
+        listed_in = self.listed_in
+        if listed_in is None:
+            rows = await reads.fetch_built(self.page_query(limit, after, cursors))
+        else:
+            rows = await reads.fetch(
+                ("learners.list_page", self.order, after is not None),
+                lambda: _list_page(self.order, after is not None),
+                **self._list_page_values(listed_in, limit, after, cursors),
+            )
         found = []
         for row in rows:
             record = LearnerRecord(row["oid"], row["first_names"], row["calling_name"], row["surname"])
@@ -257,8 +348,12 @@ class LearnerSearch:
         listed_in = self.listed_in
         if listed_in is None:
             return select(func.count()).select_from(Learner).where(self.listed())
-        return select(func.count()).select_from(LearnerList).where(LearnerList.listed_in == listed_in)
+        return _kept_count().params(listed_in=listed_in)
 
     async def count(self, reads: Reads) -> int:
-        [row] = await reads.fetch_built(self.count_query())
+        listed_in = self.listed_in
+        if listed_in is None:
+            [row] = await reads.fetch_built(self.count_query())
+        else:
+            [row] = await reads.fetch("learners.list_count", _kept_count, listed_in=listed_in)
         return int(row[0] or 0)
