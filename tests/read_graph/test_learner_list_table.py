@@ -104,7 +104,11 @@ async def test_pages_and_counts_are_those_computed_from_the_study_rights(seeded:
                 computed = Computed(scope, organisation, words, order)
                 assert (table.listed_in is not None) == (not words)
                 assert await pages(seeded.db, table, 3) == await pages(seeded.db, computed, 3), (order, words)
-                assert await table.count(seeded.db.reads) == await computed.count(seeded.db.reads)
+                counted = await computed.count(seeded.db.reads)
+                assert await table.count(seeded.db.reads) == counted
+                cursors = Cursors(CURSORS, scope.kind)
+                _, told = await table.counted_page(seeded.db.reads, 50, None, cursors)
+                assert told == (None if words else counted), (order, words)
 
 
 async def test_a_first_page_is_an_index_range_scan(seeded: Seeded) -> None:
@@ -129,7 +133,11 @@ async def test_a_first_page_is_an_index_range_scan(seeded: Seeded) -> None:
             for after in (None, second):
                 plan = await explain(raw, search.page_query(50, after, cursors))
                 found = nodes(plan["Plan"])
-                assert not [n for n in found if n["Node Type"] in ("Sort", "Incremental Sort", "Seq Scan")], (
+                # The kept count's few rows (0013) may be read whole here: the table is tiny.
+                scanned = [n for n in found if n.get("Relation Name") != "learner_list_count"]
+                assert not [
+                    n for n in scanned if n["Node Type"] in ("Sort", "Incremental Sort", "Seq Scan")
+                ], (
                     order,
                     plan,
                 )

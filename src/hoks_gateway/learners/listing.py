@@ -86,14 +86,14 @@ async def learners(
     limit = page_size(first)
     query = LearnerSearch(scope, organisation, terms(search), order)
     reads = context.db.reads
-    rows = await query.page(reads, limit, after, context.cursors)
+    rows, total = await query.counted_page(reads, limit, after, context.cursors)
     shown = rows[:limit]
     study_rights = await learners_repo.listed_study_rights(
         reads, [r.learner.oid for r in shown], scope, query.shape, query.listed_study_right, query.parameters
     )
 
     async def count() -> int:
-        return await query.count(reads)
+        return total if total is not None else await query.count(reads)
 
     loaders, keyset = context.loaders, query.keyset()
     edges = []

@@ -115,8 +115,16 @@ def _after(keyset: Keyset) -> ColumnElement[bool]:
     return key < bound if keyset.descending else key > bound
 
 
+def _kept_count() -> Select[Any]:
+    """The size of the list of `listed_in`, as the triggers of 0013 keep it."""
+    return select(func.coalesce(func.sum(LearnerListCount.learners), 0)).where(
+        LearnerListCount.listed_in == _LISTED_IN
+    )
+
+
 def _list_page(order: LearnerOrder, after: bool) -> Select[Any]:
-    """A page read from `learner_list`: parameters `listed_in`, `limit` and the cursor's."""
+    """A page read from `learner_list` with the list's size on every row: parameters
+    `listed_in`, `limit` and the cursor's."""
     keyset = _LIST_KEYSETS[order]
     columns: tuple[Any, ...] = (
         LearnerList.learner_oid.label("oid"),
@@ -124,6 +132,7 @@ def _list_page(order: LearnerOrder, after: bool) -> Select[Any]:
         Learner.calling_name,
         LearnerList.surname,
         keyset.columns[0].label("sort_key"),
+        _kept_count().scalar_subquery().label("total"),
     )
     query = (
         select(*columns)
@@ -133,13 +142,6 @@ def _list_page(order: LearnerOrder, after: bool) -> Select[Any]:
     if after:
         query = query.where(_after(keyset))
     return query.order_by(*keyset.order_by()).limit(_LIMIT)
-
-
-def _kept_count() -> Select[Any]:
-    """The size of the list of `listed_in`, as the triggers of 0013 keep it."""
-    return select(func.coalesce(func.sum(LearnerListCount.learners), 0)).where(
-        LearnerListCount.listed_in == _LISTED_IN
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +326,14 @@ class LearnerSearch:
         return query.order_by(*keyset.order_by()).limit(limit + 1)
 
     async def page(self, reads: Reads, limit: int, after: str | None, cursors: Cursors) -> list[LearnerRow]:
+        return (await self.counted_page(reads, limit, after, cursors))[0]
+
+    async def counted_page(
+        self, reads: Reads, limit: int, after: str | None, cursors: Cursors
+    ) -> tuple[list[LearnerRow], int | None]:
+        """The page, and the size of the whole list when the page's statement told it (a page
+        read from `learner_list` with rows: the kept count comes with every row, one statement
+        fewer than asking for it apart)."""
         listed_in = self.listed_in
         if listed_in is None:
             rows = await reads.fetch_built(self.page_query(limit, after, cursors))
@@ -333,6 +343,7 @@ class LearnerSearch:
                 lambda: _list_page(self.order, after is not None),
                 **self._list_page_values(listed_in, limit, after, cursors),
             )
+        total = int(rows[0]["total"]) if rows and listed_in is not None else None
         found = []
         for row in rows:
             record = LearnerRecord(row["oid"], row["first_names"], row["calling_name"], row["surname"])
@@ -342,7 +353,7 @@ class LearnerSearch:
                 else (row["sort_key"], row["oid"])
             )
             found.append(LearnerRow(record, key))
-        return found
+        return found, total
 
     def count_query(self) -> Select[Any]:
         listed_in = self.listed_in
