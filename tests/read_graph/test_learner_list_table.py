@@ -14,6 +14,7 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.explain import explain, nodes
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.cursors import Cursors, CursorSeal
+from hoks_gateway.learners.repository import listed_study_rights
 from hoks_gateway.learners.search import LearnerOrder, LearnerSearch
 from hoks_gateway.seed.run import SeedOptions, seed_database
 from tests.learner_list import assert_consistent
@@ -107,8 +108,15 @@ async def test_pages_and_counts_are_those_computed_from_the_study_rights(seeded:
                 counted = await computed.count(seeded.db.reads)
                 assert await table.count(seeded.db.reads) == counted
                 cursors = Cursors(CURSORS, scope.kind)
-                _, told = await table.counted_page(seeded.db.reads, 50, None, cursors)
-                assert told == (None if words else counted), (order, words)
+                listed = await table.counted_page(seeded.db.reads, 50, None, cursors)
+                assert listed.total == (None if words else counted), (order, words)
+                if listed.study_rights is not None:
+                    # The study rights read with the page are those the list read apart before.
+                    oids = [r.learner.oid for r in listed.rows]
+                    apart = await listed_study_rights(
+                        seeded.db.reads, oids, scope, table.shape, table.listed_study_right, table.parameters
+                    )
+                    assert listed.study_rights == {oid: apart.get(oid, []) for oid in oids}, order
 
 
 async def test_a_first_page_is_an_index_range_scan(seeded: Seeded) -> None:
@@ -146,3 +154,11 @@ async def test_a_first_page_is_an_index_range_scan(seeded: Seeded) -> None:
                     [("Index Scan", index)],
                     [("Index Only Scan", index)],
                 ), (order, plan)
+                # The statement that runs: that page, its learners' study rights by index.
+                plan = await explain(raw, search.listed_page_query(50, after, cursors))
+                found = nodes(plan["Plan"])
+                scans = [n for n in found if n.get("Relation Name") in ("learner_list", "study_rights")]
+                assert {n["Relation Name"]: n["Node Type"] for n in scans} == {
+                    "learner_list": scans[0]["Node Type"],
+                    "study_rights": "Index Scan",
+                } and "Seq Scan" not in {n["Node Type"] for n in scans}, (order, plan)

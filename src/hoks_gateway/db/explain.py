@@ -15,9 +15,9 @@ def compiled(statement: ClauseElement) -> tuple[str, list[Any]]:
     """The statement's SQL with `$n` placeholders and its parameters in order."""
     query = statement.compile(dialect=asyncpg_dialect())  # type: ignore[no-untyped-call]
     assert isinstance(query, SQLCompiler)
-    params = query.construct_params()
-    order = query.positiontup or []
-    return query.string, [params[name] for name in order]
+    # Expanded: `IN` lists of constants (`status NOT IN (...)`) become one `$n` per value.
+    expanded = query.construct_expanded_state(query.construct_params())
+    return expanded.statement, [expanded.parameters[name] for name in expanded.positiontup or []]
 
 
 async def explain(

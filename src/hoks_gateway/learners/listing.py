@@ -86,11 +86,19 @@ async def learners(
     limit = page_size(first)
     query = LearnerSearch(scope, organisation, terms(search), order)
     reads = context.db.reads
-    rows, total = await query.counted_page(reads, limit, after, context.cursors)
+    page = await query.counted_page(reads, limit, after, context.cursors)
+    rows, total = page.rows, page.total
     shown = rows[:limit]
-    study_rights = await learners_repo.listed_study_rights(
-        reads, [r.learner.oid for r in shown], scope, query.shape, query.listed_study_right, query.parameters
-    )
+    study_rights = page.study_rights
+    if study_rights is None:
+        study_rights = await learners_repo.listed_study_rights(
+            reads,
+            [r.learner.oid for r in shown],
+            scope,
+            query.shape,
+            query.listed_study_right,
+            query.parameters,
+        )
 
     async def count() -> int:
         return total if total is not None else await query.count(reads)

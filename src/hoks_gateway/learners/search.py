@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from asyncpg import Record
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -40,6 +41,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
 )
 
@@ -60,7 +62,7 @@ from hoks_gateway.errors import BadUserInput
 from hoks_gateway.graphql.cursors import Cursors
 from hoks_gateway.graphql.pagination import Keyset
 from hoks_gateway.hoks.ids import searched_hoks_id
-from hoks_gateway.learners.repository import LearnerRecord
+from hoks_gateway.learners.repository import STUDY_RIGHT_COLUMNS, LearnerRecord, StudyRightRecord
 
 
 class LearnerOrder(StrEnum):
@@ -148,6 +150,20 @@ def _list_page(order: LearnerOrder, after: bool) -> Select[Any]:
 class LearnerRow:
     learner: LearnerRecord
     key: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPage:
+    rows: list[LearnerRow]
+    """The page's learners and the first of the next page, if any."""
+    total: int | None
+    """The size of the whole list, when the page's statement told it."""
+    study_rights: dict[str, list[StudyRightRecord]] | None
+    """Each row's listed study rights, newest first, when the page's statement read them."""
+
+
+_PAGE_COLUMNS = 6
+"""oid, first_names, calling_name, surname, sort_key, total: then a study right's columns."""
 
 
 def terms(search: str | None) -> list[str]:
@@ -326,34 +342,73 @@ class LearnerSearch:
         return query.order_by(*keyset.order_by()).limit(limit + 1)
 
     async def page(self, reads: Reads, limit: int, after: str | None, cursors: Cursors) -> list[LearnerRow]:
-        return (await self.counted_page(reads, limit, after, cursors))[0]
+        return (await self.counted_page(reads, limit, after, cursors)).rows
 
-    async def counted_page(
-        self, reads: Reads, limit: int, after: str | None, cursors: Cursors
-    ) -> tuple[list[LearnerRow], int | None]:
-        """The page, and the size of the whole list when the page's statement told it (a page
-        read from `learner_list` with rows: the kept count comes with every row, one statement
-        fewer than asking for it apart)."""
+    def _listed_page(self, after: bool) -> Select[Any]:
+        """A page read from `learner_list` (with the list's size) joined with each learner's listed
+        study rights, newest first: one statement for what took two."""
+        page = _list_page(self.order, after).subquery("page")
+        key = (
+            (page.c.surname, page.c.first_names, page.c.oid)
+            if self.order.by_name
+            else (page.c.sort_key, page.c.oid)
+        )
+        # Lateral: each learner's study rights by the learner index, not the organisation's all.
+        rights = (
+            select(*(c.label(f"right_{c.name}") for c in STUDY_RIGHT_COLUMNS))
+            .where(StudyRight.learner_oid == page.c.oid, self.listed_study_right())
+            .lateral("listed_right")
+        )
+        return (
+            select(*page.c, *rights.c)
+            .select_from(page.outerjoin(rights, true()))
+            .order_by(
+                *(c.desc() if self.order.descending else c.asc() for c in key),
+                rights.c.right_started_on.desc(),
+                rights.c.right_oid,
+            )
+        )
+
+    def listed_page_query(self, limit: int, after: str | None, cursors: Cursors) -> Select[Any]:
+        """The statement `counted_page` runs for a list read from `learner_list`, with its values."""
+        listed_in = self.listed_in
+        if listed_in is None:
+            raise ValueError("this list is not read from learner_list")
+        values = self._list_page_values(listed_in, limit, after, cursors) | self.parameters
+        return self._listed_page(after is not None).params(values)
+
+    async def counted_page(self, reads: Reads, limit: int, after: str | None, cursors: Cursors) -> ListedPage:
+        """The page; read from `learner_list`, also the size of the whole list (when the page has
+        rows) and the learners' listed study rights."""
         listed_in = self.listed_in
         if listed_in is None:
             rows = await reads.fetch_built(self.page_query(limit, after, cursors))
-        else:
-            rows = await reads.fetch(
-                ("learners.list_page", self.order, after is not None),
-                lambda: _list_page(self.order, after is not None),
-                **self._list_page_values(listed_in, limit, after, cursors),
-            )
-        total = int(rows[0]["total"]) if rows and listed_in is not None else None
-        found = []
+            return ListedPage([self._row(row) for row in rows], None, None)
+        rows = await reads.fetch(
+            ("learners.listed_page", self.order, after is not None, self.shape),
+            lambda: self._listed_page(after is not None),
+            **self._list_page_values(listed_in, limit, after, cursors),
+            **self.parameters,
+        )
+        found: list[LearnerRow] = []
+        rights: dict[str, list[StudyRightRecord]] = {}
         for row in rows:
-            record = LearnerRecord(row["oid"], row["first_names"], row["calling_name"], row["surname"])
-            key = (
-                (row["surname"], row["first_names"], row["oid"])
-                if self.order.by_name
-                else (row["sort_key"], row["oid"])
-            )
-            found.append(LearnerRow(record, key))
-        return found, total
+            oid = row["oid"]
+            if oid not in rights:
+                found.append(self._row(row))
+                rights[oid] = []
+            if row[_PAGE_COLUMNS] is not None:
+                rights[oid].append(StudyRightRecord(*row[_PAGE_COLUMNS:]))
+        return ListedPage(found, int(rows[0]["total"]) if rows else None, rights)
+
+    def _row(self, row: Record) -> LearnerRow:
+        record = LearnerRecord(row["oid"], row["first_names"], row["calling_name"], row["surname"])
+        key = (
+            (row["surname"], row["first_names"], row["oid"])
+            if self.order.by_name
+            else (row["sort_key"], row["oid"])
+        )
+        return LearnerRow(record, key)
 
     def count_query(self) -> Select[Any]:
         listed_in = self.listed_in
