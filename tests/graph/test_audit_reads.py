@@ -64,3 +64,40 @@ async def test_nothing_seen_nothing_recorded(db: Database, database_url: str, tm
         )
     assert body["data"]["learner"] is None
     assert await events(db) == []
+
+
+async def test_the_staff_list_audits_the_plans_it_shows_and_only_those(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    # The list reads its rows' plans with its page when the operation asks for them
+    # (learners/listing.py): asked, through fragments, left out by @skip, or not asked at all.
+    factory = Factory(db)
+    toimija, oppilaitos = await factory.provider("Tredu")
+    learner, _right, plan = await factory.learner_with_plan(toimija, oppilaitos)
+    staff = Principal(PrincipalKind.STAFF, STAFF_OID, {oppilaitos: frozenset({Privilege.READ})})
+    rows = "query List($org: ID) { learners(organisationOid: $org) { %s } }"
+    fragments = (
+        "query List($org: ID) { learners(organisationOid: $org) { ...Rows } }"
+        " fragment Rows on LearnerConnection { edges { ...Plans } }"
+        " fragment Plans on LearnerEdge { studyRights { hoks { id } } }"
+    )
+    skipped = (
+        "query List($org: ID, $no: Boolean!) { learners(organisationOid: $org) {"
+        " edges { studyRights { oid hoks @skip(if: $no) { id } } } } }"
+    )
+    cases = [
+        (rows % "edges { studyRights { hoks { id } } }", [{"hoks": {"id": str(plan)}}], plan),
+        (fragments, [{"hoks": {"id": str(plan)}}], plan),
+        (skipped, [{"oid": _right}], None),
+        (rows % "edges { node { oid } }", None, None),
+    ]
+    async with gateway(database_url, data_dir=tmp_path, demo=True) as client:
+        for query, rights, audited in cases:
+            before = len(await events(db))
+            body = await graphql(
+                client, query, {"org": oppilaitos, "no": True}, headers=bearer(tmp_path, staff)
+            )
+            assert "errors" not in body, body
+            [edge] = body["data"]["learners"]["edges"]
+            assert edge.get("studyRights") == rights, query
+            assert [(e[3], e[4]) for e in (await events(db))[before:]] == [(learner, audited)], query

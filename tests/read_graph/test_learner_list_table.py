@@ -14,6 +14,7 @@ from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.explain import explain, nodes
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.cursors import Cursors, CursorSeal
+from hoks_gateway.hoks.repository import by_study_right
 from hoks_gateway.learners.repository import listed_study_rights
 from hoks_gateway.learners.search import LearnerOrder, LearnerSearch
 from hoks_gateway.seed.run import SeedOptions, seed_database
@@ -98,6 +99,7 @@ async def test_pages_and_counts_are_those_computed_from_the_study_rights(seeded:
         ),
         (admin, None),
     ]
+    planned = 0
     for scope, organisation in cases:
         for order in LearnerOrder:
             for words in ((), ("a",)):
@@ -108,7 +110,7 @@ async def test_pages_and_counts_are_those_computed_from_the_study_rights(seeded:
                 counted = await computed.count(seeded.db.reads)
                 assert await table.count(seeded.db.reads) == counted
                 cursors = Cursors(CURSORS, scope.kind)
-                listed = await table.counted_page(seeded.db.reads, 50, None, cursors)
+                listed = await table.counted_page(seeded.db.reads, 50, None, cursors, plans=True)
                 assert listed.total == (None if words else counted), (order, words)
                 if listed.study_rights is not None:
                     # The study rights read with the page are those the list read apart before.
@@ -117,6 +119,12 @@ async def test_pages_and_counts_are_those_computed_from_the_study_rights(seeded:
                         seeded.db.reads, oids, scope, table.shape, table.listed_study_right, table.parameters
                     )
                     assert listed.study_rights == {oid: apart.get(oid, []) for oid in oids}, order
+                    # And their plans those the plan loader reads.
+                    rights = [r.oid for found in listed.study_rights.values() for r in found]
+                    plans = await by_study_right(seeded.db.reads, rights, scope)
+                    assert listed.plans == {oid: plans.get(oid) for oid in rights}, order
+                    planned += len(plans)
+    assert planned > 100, "the pages should show plans"
 
 
 async def test_a_first_page_is_an_index_range_scan(seeded: Seeded) -> None:

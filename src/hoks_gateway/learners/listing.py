@@ -6,9 +6,12 @@ progress come through the usual loaders, so a page costs the same few statements
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import Enum
+from typing import Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from hoks_gateway.errors import Forbidden
 from hoks_gateway.graphql.context import Info
@@ -63,6 +66,26 @@ class LearnerConnection(Paging):
         return [edge.node for edge in self.edges]
 
 
+def _skipped(directives: Mapping[str, Mapping[str, Any]]) -> bool:
+    return directives.get("skip", {}).get("if") is True or directives.get("include", {}).get("if") is False
+
+
+def _asks(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    """Whether the operation selects the field at `path` (field names, through fragments; not
+    where @skip or @include leave it out)."""
+    if not path:
+        return True
+    for selection in selections:
+        if _skipped(selection.directives):
+            continue
+        if isinstance(selection, SelectedField):
+            if selection.name == path[0] and _asks(selection.selections, path[1:]):
+                return True
+        elif _asks(selection.selections, path):
+            return True
+    return False
+
+
 async def learners(
     info: Info,
     organisation_oid: strawberry.ID | None = None,
@@ -86,7 +109,8 @@ async def learners(
     limit = page_size(first)
     query = LearnerSearch(scope, organisation, terms(search), order)
     reads = context.db.reads
-    page = await query.counted_page(reads, limit, after, context.cursors)
+    plans = _asks(info.selected_fields, ("learners", "edges", "studyRights", "hoks"))
+    page = await query.counted_page(reads, limit, after, context.cursors, plans=plans)
     rows, total = page.rows, page.total
     shown = rows[:limit]
     study_rights = page.study_rights
@@ -121,6 +145,15 @@ async def learners(
                 study_rights=[StudyRight.from_record(r, scope) for r in study_rights.get(oid, [])],
             )
         )
+    if page.plans is not None:
+        # Read with the page: the plans go where the study rights' `hoks` edge finds them, and into
+        # the audit trail as that edge's loader would put them (the operation asks for them).
+        for row in shown:
+            for right in study_rights.get(row.learner.oid, []):
+                plan = page.plans[right.oid]
+                loaders.hoks_of_study_right.prime(right.oid, plan)
+                if plan is not None:
+                    context.audit.hoks(plan.id, plan.learner_oid, plan.organisation_oid)
     return LearnerConnection(
         page_info=page_info(edges, has_next=len(rows) > limit, after=after), count=count, edges=edges
     )

@@ -62,6 +62,7 @@ from hoks_gateway.errors import BadUserInput
 from hoks_gateway.graphql.cursors import Cursors
 from hoks_gateway.graphql.pagination import Keyset
 from hoks_gateway.hoks.ids import searched_hoks_id
+from hoks_gateway.hoks.repository import HOKS_COLUMNS, HoksRecord
 from hoks_gateway.learners.repository import STUDY_RIGHT_COLUMNS, LearnerRecord, StudyRightRecord
 
 
@@ -160,10 +161,14 @@ class ListedPage:
     """The size of the whole list, when the page's statement told it."""
     study_rights: dict[str, list[StudyRightRecord]] | None
     """Each row's listed study rights, newest first, when the page's statement read them."""
+    plans: dict[str, HoksRecord | None] | None
+    """The plan in force of each of those study rights (None: none), when it read them too."""
 
 
 _PAGE_COLUMNS = 6
-"""oid, first_names, calling_name, surname, sort_key, total: then a study right's columns."""
+"""oid, first_names, calling_name, surname, sort_key, total: then a study right's columns, then
+its plan's."""
+_PLAN_COLUMNS = _PAGE_COLUMNS + len(STUDY_RIGHT_COLUMNS)
 
 
 def terms(search: str | None) -> list[str]:
@@ -344,9 +349,10 @@ class LearnerSearch:
     async def page(self, reads: Reads, limit: int, after: str | None, cursors: Cursors) -> list[LearnerRow]:
         return (await self.counted_page(reads, limit, after, cursors)).rows
 
-    def _listed_page(self, after: bool) -> Select[Any]:
+    def _listed_page(self, after: bool, plans: bool) -> Select[Any]:
         """A page read from `learner_list` (with the list's size) joined with each learner's listed
-        study rights, newest first: one statement for what took two."""
+        study rights, newest first, and with `plans` each study right's plan in force: one
+        statement for what took three."""
         page = _list_page(self.order, after).subquery("page")
         key = (
             (page.c.surname, page.c.first_names, page.c.oid)
@@ -359,9 +365,25 @@ class LearnerSearch:
             .where(StudyRight.learner_oid == page.c.oid, self.listed_study_right())
             .lateral("listed_right")
         )
+        columns: list[Any] = [*page.c, *rights.c]
+        joined = page.outerjoin(rights, true())
+        if plans:
+            # As hoks/repository.by_study_right reads it, in a subquery of its own: the study
+            # right's transfer obligation asks about plans too.
+            plan = (
+                select(*(c.label(f"plan_{c.key}") for c in HOKS_COLUMNS))
+                .where(
+                    Hoks.study_right_oid == rights.c.right_oid,
+                    Hoks.deleted_at.is_(None),
+                    self.scope.hoks_visible(),
+                )
+                .lateral("plan")
+            )
+            columns += plan.c
+            joined = joined.outerjoin(plan, true())
         return (
-            select(*page.c, *rights.c)
-            .select_from(page.outerjoin(rights, true()))
+            select(*columns)
+            .select_from(joined)
             .order_by(
                 *(c.desc() if self.order.descending else c.asc() for c in key),
                 rights.c.right_started_on.desc(),
@@ -369,37 +391,46 @@ class LearnerSearch:
             )
         )
 
-    def listed_page_query(self, limit: int, after: str | None, cursors: Cursors) -> Select[Any]:
+    def listed_page_query(
+        self, limit: int, after: str | None, cursors: Cursors, plans: bool = True
+    ) -> Select[Any]:
         """The statement `counted_page` runs for a list read from `learner_list`, with its values."""
         listed_in = self.listed_in
         if listed_in is None:
             raise ValueError("this list is not read from learner_list")
         values = self._list_page_values(listed_in, limit, after, cursors) | self.parameters
-        return self._listed_page(after is not None).params(values)
+        return self._listed_page(after is not None, plans).params(values)
 
-    async def counted_page(self, reads: Reads, limit: int, after: str | None, cursors: Cursors) -> ListedPage:
+    async def counted_page(
+        self, reads: Reads, limit: int, after: str | None, cursors: Cursors, plans: bool = False
+    ) -> ListedPage:
         """The page; read from `learner_list`, also the size of the whole list (when the page has
-        rows) and the learners' listed study rights."""
+        rows), the learners' listed study rights and, with `plans`, each one's plan in force."""
         listed_in = self.listed_in
         if listed_in is None:
             rows = await reads.fetch_built(self.page_query(limit, after, cursors))
-            return ListedPage([self._row(row) for row in rows], None, None)
+            return ListedPage([self._row(row) for row in rows], None, None, None)
         rows = await reads.fetch(
-            ("learners.listed_page", self.order, after is not None, self.shape),
-            lambda: self._listed_page(after is not None),
+            ("learners.listed_page", self.order, after is not None, self.shape, plans),
+            lambda: self._listed_page(after is not None, plans),
             **self._list_page_values(listed_in, limit, after, cursors),
             **self.parameters,
         )
         found: list[LearnerRow] = []
         rights: dict[str, list[StudyRightRecord]] = {}
+        plan_of: dict[str, HoksRecord | None] | None = {} if plans else None
         for row in rows:
             oid = row["oid"]
             if oid not in rights:
                 found.append(self._row(row))
                 rights[oid] = []
-            if row[_PAGE_COLUMNS] is not None:
-                rights[oid].append(StudyRightRecord(*row[_PAGE_COLUMNS:]))
-        return ListedPage(found, int(rows[0]["total"]) if rows else None, rights)
+            if row[_PAGE_COLUMNS] is None:
+                continue
+            right = StudyRightRecord(*row[_PAGE_COLUMNS:_PLAN_COLUMNS])
+            rights[oid].append(right)
+            if plan_of is not None:
+                plan_of[right.oid] = None if row[_PLAN_COLUMNS] is None else HoksRecord(*row[_PLAN_COLUMNS:])
+        return ListedPage(found, int(rows[0]["total"]) if rows else None, rights, plan_of)
 
     def _row(self, row: Record) -> LearnerRow:
         record = LearnerRecord(row["oid"], row["first_names"], row["calling_name"], row["surname"])
