@@ -1,13 +1,27 @@
-"""Bulk transfers over the real HTTP stack: createHoks, then replaceHoks, from concurrent clients.
+"""Transfers over the real HTTP stack, every way a provider's system writes plans, from
+concurrent clients.
 
-    .venv/bin/python -m bench.transfers --plans 2000 --concurrency 16
+    .venv/bin/python -m bench.transfers --plans 2000 --concurrency 16 --batch 100
+    .venv/bin/python -m bench.transfers --phases bulk --batch 100 --profile /tmp/profiles
 
-Starts the gateway (uvicorn, loopback) against a scratch database on the local PostgreSQL
-(--server), registers one learner and study right per plan, creates a service account and signs
-in through POST /auth/token, then sends every plan as a transfer: realistic plans the size of
-eHOKS's anonymised-example-1.json (8 vocational units, 6 work periods), with fresh OIDs per plan.
-The replace phase moves one work period's end date and sends the whole plan again with
-expectedRevision 1. Prints plans/s, p50/p99 and SQL statements per request for each phase.
+Starts the gateway (uvicorn, loopback, --workers) against a scratch database on the local
+PostgreSQL (--server), registers one learner and study right per plan and phase, creates a
+service account and signs in through POST /auth/token, then runs the phases asked for (--phases,
+in this order):
+
+- `create`: createHoks, the typed HoksInput, one plan per request;
+- `import`: importEhoksDocument, the plan as an eHOKS JSON document, one per request;
+- `bulk`: importEhoksDocuments, --batch eHOKS documents per request (HOKS_IMPORT_BATCH_SIZE and
+  HOKS_MAX_BODY_BYTES are raised to fit);
+- `replace`: replaceHoks with expectedRevision 1 of the plans the first create phase stored,
+  one work period's end date moved.
+
+Plans are realistic: eHOKS's anonymised-example-1.json (8 vocational units, 6 work periods) with
+fresh OIDs per plan. Each phase prints plans/s, p50/p99 per request (a request of `bulk` carries
+--batch plans), SQL statements per plan (HOKS_DEBUG_METRICS), and the CPU each plan cost the
+gateway's process tree and PostgreSQL's backends (bench/cpu.py), and checks that every plan was
+stored. With --profile DIR, py-spy samples the gateway during each phase into DIR/<phase>.txt
+(`--format raw`; summarise with `python -m bench.cpu_profile`).
 """
 
 from __future__ import annotations
@@ -18,18 +32,24 @@ import datetime as dt
 import json
 import os
 import random
-import socket
+import signal
+import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
+from bench import postgraphile
 from bench.cpu import Spent, measured
-from bench.loadgen import Result, run
+from bench.loadgen import Body, Result, run
+from bench.server import free_port
 from hoks_gateway.auth.clock import system_clock
 from hoks_gateway.auth.principal import Privilege
 from hoks_gateway.auth.service_accounts import ServiceAccounts
@@ -45,19 +65,25 @@ CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ehoks" / 
 TEMPLATE = "anonymised-example-1.json"
 CLIENT_ID = "bench-sis"
 SECRET = "bench-secret-" + uuid.uuid4().hex
+PHASES = ("create", "import", "bulk", "replace")
+CREATING = ("create", "import", "bulk")
 
 CREATE = "mutation($i: HoksInput!) { createHoks(input: $i) { hoks { id revision } } }"
+IMPORT = "mutation($d: JSON!) { importEhoksDocument(document: $d) { hoks { id revision } } }"
+BULK = (
+    "mutation($d: [JSON!]!) { importEhoksDocuments(documents: $d) { stored refused "
+    "results { index id revision error { code message } } } }"
+)
 REPLACE = (
     "mutation($id: ID!, $i: HoksInput!) { replaceHoks(id: $id, input: $i, expectedRevision: 1) "
     "{ hoks { id revision } } }"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+TITLES = {
+    "create": "createHoks (typed)",
+    "import": "importEhoksDocument (eHOKS JSON)",
+    "bulk": "importEhoksDocuments (batch {batch})",
+    "replace": "replaceHoks (expectedRevision)",
+}
 
 
 async def _admin(server: str, statement: str) -> None:
@@ -68,9 +94,9 @@ async def _admin(server: str, statement: str) -> None:
         await conn.close()
 
 
-async def _register(url: str, plans: int, rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
-    """Organisations, learners and study rights (one per plan); returns the koulutustoimija and
-    the (learner, study right) pairs."""
+async def _register(url: str, plans: int, rng: random.Random) -> list[tuple[str, str]]:
+    """Organisations, learners and study rights (one per plan); returns the (learner, study
+    right) pairs."""
     koulutustoimija, oppilaitos = make_oid(10, rng), make_oid(10, rng)
     pairs = [(make_oid(24, rng), make_oid(15, rng)) for _ in range(plans)]
     conn = await asyncpg.connect(url)
@@ -115,23 +141,25 @@ async def _register(url: str, plans: int, rng: random.Random) -> tuple[str, list
         )
     finally:
         await db.dispose()
-    return koulutustoimija, pairs
+    return pairs
 
 
-def _plans(pairs: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """HoksInput variables per plan: as created, and as replaced (one work period moved)."""
+def _documents(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The template as each pair's plan, in the eHOKS form."""
     template = json.loads((CORPUS / TEMPLATE).read_text(encoding="utf-8"))
-    created, replaced = [], []
-    for learner, right in pairs:
-        document = template | {"oppija-oid": learner, "opiskeluoikeus-oid": right}
-        created.append(input_variables(document, HoksDocument))
-        changed = json.loads(json.dumps(document))
-        changed["hankittavat-ammat-tutkinnon-osat"][0]["osaamisen-hankkimistavat"][1]["loppu"] = "2024-05-20"
-        replaced.append(input_variables(changed, HoksDocument))
-    return created, replaced
+    return [template | {"oppija-oid": learner, "opiskeluoikeus-oid": right} for learner, right in pairs]
 
 
-async def _start_gateway(url: str, port: int, data_dir: Path, workers: int) -> asyncio.subprocess.Process:
+def _replaced(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with one work period's end moved."""
+    changed: dict[str, Any] = json.loads(json.dumps(document))
+    changed["hankittavat-ammat-tutkinnon-osat"][0]["osaamisen-hankkimistavat"][1]["loppu"] = "2024-05-20"
+    return changed
+
+
+async def _start_gateway(
+    url: str, port: int, data_dir: Path, workers: int, batch: int
+) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "HOKS_DATABASE_URL": url,
@@ -140,9 +168,12 @@ async def _start_gateway(url: str, port: int, data_dir: Path, workers: int) -> a
         "HOKS_DEBUG_METRICS": "1",
         "HOKS_DB_POOL_SIZE": "20",
         "HOKS_LOG_LEVEL": "warning",
-        # The default per-principal limit (3000 a minute) would turn a bulk transfer away after
-        # 50 plans/s; the bench measures the write path, not the limiter.
+        # The per-principal limit would count a bulk transfer's documents; the bench measures the
+        # write path, not the limiter.
         "HOKS_RATE_LIMIT_REQUESTS": "0",
+        # A batch of the template is ~9 KiB a plan; the default body limit fits 50 plans of 20 KiB.
+        "HOKS_IMPORT_BATCH_SIZE": str(max(batch, 50)),
+        "HOKS_MAX_BODY_BYTES": str(max(batch, 50) * 20_480 + 65_536),
     }
     command = [
         sys.executable, "-m", "uvicorn", "hoks_gateway.app:app_from_environment", "--factory",
@@ -177,14 +208,78 @@ async def _token(base: str) -> str:
         return token
 
 
-async def _plan_ids(url: str, pairs: list[tuple[str, str]]) -> list[int]:
+async def _stored(url: str, pairs: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
+    """(id, revision) of the plans of `pairs`' study rights, by study right."""
     conn = await asyncpg.connect(url)
     try:
-        rows = await conn.fetch("SELECT study_right_oid, id FROM hoks")
+        rows = await conn.fetch(
+            "SELECT study_right_oid, id, revision FROM hoks WHERE study_right_oid = ANY($1)",
+            [right for _, right in pairs],
+        )
     finally:
         await conn.close()
-    by_right = {row["study_right_oid"]: row["id"] for row in rows}
-    return [by_right[right] for _, right in pairs]
+    return {row["study_right_oid"]: (row["id"], row["revision"]) for row in rows}
+
+
+@contextmanager
+def _profiled(directory: Path | None, pid: int, phase: str) -> Iterator[None]:
+    """py-spy samples the gateway (and its workers) into directory/phase.txt for the block."""
+    if directory is None:
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    py_spy = postgraphile.cache_dir() / "tools/bin/py-spy"
+    command = [str(py_spy), "record", "--pid", str(pid), "--rate", "100", "--format", "raw"]
+    command += ["--subprocesses", "--output", str(directory / f"{phase}.txt")]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        spy.wait(timeout=60)
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    title: str
+    requests: int
+    plans_per_request: int
+    body: Callable[[int], Body]
+    pairs: list[tuple[str, str]]
+    """The study rights whose plans the phase writes (checked afterwards)."""
+
+
+def _line(phase: Phase, result: Result, spent: Spent, plans: int, stored: int) -> str:
+    per = phase.plans_per_request
+    sql = (
+        f"{sum(result.sql_statements) / (len(result.sql_statements) * per):.2f}"
+        if result.sql_statements
+        else "n/a"
+    )
+    server = ", ".join(f"{name} {s / plans * 1000:.2f} ms" for name, s in spent.servers_s.items())
+    return (
+        f"{phase.title:<38} {plans / result.wall_s:8.1f} plans/s   "
+        f"p50 {result.percentile(50) * 1000:7.1f} ms   p99 {result.percentile(99) * 1000:7.1f} ms"
+        f"   SQL/plan {sql:>5}   CPU/plan: gateway {spent.gateway_s / plans * 1000:.2f} ms, {server}"
+        f"   stored {stored}/{plans}   errors {result.errors}"
+    )
+
+
+def _chosen(phases: list[str]) -> list[str]:
+    """The phases to run, in PHASES' order; replace needs plans, so alone it runs create first."""
+    chosen = [p for p in PHASES if p in phases]
+    return chosen if any(p in CREATING for p in chosen) else ["create", *chosen]
+
+
+def _phases(
+    chosen: list[str], plans: int, pairs: list[tuple[str, str]]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each phase with the study rights it writes plans for: a slice of its own for each
+    creating phase, the first one's for replace."""
+    creating = [p for p in chosen if p in CREATING]
+    slices = {name: pairs[i * plans : (i + 1) * plans] for i, name in enumerate(creating)}
+    return [(name, slices.get(name, slices[creating[0]])) for name in chosen]
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -193,58 +288,45 @@ async def main(args: argparse.Namespace) -> None:
     await _admin(args.server, f'DROP DATABASE IF EXISTS "{name}"')
     await _admin(args.server, f'CREATE DATABASE "{name}"')
     url = with_database(args.server, name)
+    chosen = _chosen(args.phases)
+    creating = sum(1 for p in chosen if p in CREATING)
     process = None
     try:
         await asyncio.to_thread(upgrade, url)
-        _, pairs = await _register(url, args.plans, rng)
-        created, replaced = _plans(pairs)
-        port = _free_port()
+        pairs = await _register(url, args.plans * creating, rng)
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as data_dir:
-            process = await _start_gateway(url, port, Path(data_dir), args.workers)
+            process = await _start_gateway(url, port, Path(data_dir), args.workers, args.batch)
             await _wait_ready(base, process)
             headers = {"Authorization": f"Bearer {await _token(base)}"}
-            size = len(json.dumps({"query": CREATE, "variables": {"i": created[0]}}))
             print(
-                f"{args.plans} plans of {size / 1024:.1f} KiB (GraphQL request), "
-                f"concurrency {args.concurrency}, {args.workers} uvicorn worker(s), "
-                f"{os.cpu_count()} CPUs shared with PostgreSQL and the clients"
+                f"{args.plans} plans per phase, concurrency {args.concurrency}, batch {args.batch}, "
+                f"{args.workers} uvicorn worker(s), {os.cpu_count()} CPUs shared with PostgreSQL and "
+                f"the clients; load average {' '.join(_load())}"
             )
-            pid = process.pid
-            results: list[tuple[Result, Spent]] = []
-            results.append(
-                await measured(
-                    pid,
-                    {"PostgreSQL": url},
-                    run(
-                        "createHoks",
-                        f"{base}/graphql",
-                        lambda i: {"query": CREATE, "variables": {"i": created[i]}},
-                        requests=args.plans,
-                        concurrency=args.concurrency,
-                        headers=headers,
-                        max_seconds=args.max_seconds,
-                    ),
-                )
-            )
-            ids = await _plan_ids(url, pairs)
-            results.append(
-                await measured(
-                    pid,
-                    {"PostgreSQL": url},
-                    run(
-                        "replaceHoks (expectedRevision)",
-                        f"{base}/graphql",
-                        lambda i: {"query": REPLACE, "variables": {"id": str(ids[i]), "i": replaced[i]}},
-                        requests=args.plans,
-                        concurrency=args.concurrency,
-                        headers=headers,
-                        max_seconds=args.max_seconds,
-                    ),
-                )
-            )
-            for result, spent in results:
-                print(f"{result.line('plans')}   {spent.per_request_ms(len(result.latencies_s))}")
+            for phase_name, phase_pairs in _phases(chosen, args.plans, pairs):
+                phase = await _phase(phase_name, phase_pairs, url, args.batch)
+                with _profiled(args.profile, process.pid, phase_name):
+                    result, spent = await measured(
+                        process.pid,
+                        {"PostgreSQL": url},
+                        run(
+                            phase.title,
+                            f"{base}/graphql",
+                            phase.body,
+                            requests=phase.requests,
+                            concurrency=args.concurrency,
+                            headers=headers,
+                            max_seconds=args.max_seconds,
+                        ),
+                    )
+                plans = len(result.latencies_s) * phase.plans_per_request
+                written = await _stored(url, phase.pairs)
+                revision = 2 if phase_name == "replace" else 1
+                stored = sum(1 for _, r in written.values() if r == revision)
+                print(_line(phase, result, spent, min(plans, len(phase.pairs)), stored), flush=True)
+            print(f"load average {' '.join(_load())}")
     finally:
         if process is not None:
             process.terminate()
@@ -256,9 +338,56 @@ async def main(args: argparse.Namespace) -> None:
             await _admin(args.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _load() -> list[str]:
+    return Path("/proc/loadavg").read_text().split()[:3]
+
+
+async def _phase(name: str, pairs: list[tuple[str, str]], url: str, batch: int) -> Phase:
+    documents = _documents(pairs)
+    title = TITLES[name].format(batch=batch)
+    if name == "create":
+        typed = [input_variables(d, HoksDocument) for d in documents]
+        return Phase(
+            name, title, len(typed), 1, lambda i: {"query": CREATE, "variables": {"i": typed[i]}}, pairs
+        )
+    if name == "import":
+        return Phase(
+            name,
+            title,
+            len(documents),
+            1,
+            lambda i: {"query": IMPORT, "variables": {"d": documents[i]}},
+            pairs,
+        )
+    if name == "bulk":
+        batches = [documents[i : i + batch] for i in range(0, len(documents), batch)]
+        return Phase(
+            name, title, len(batches), batch, lambda i: {"query": BULK, "variables": {"d": batches[i]}}, pairs
+        )
+    written = await _stored(url, pairs)
+    replaced = [input_variables(_replaced(d), HoksDocument) for d in documents]
+    ids = [written[right][0] for _, right in pairs]
+    return Phase(
+        name,
+        title,
+        len(replaced),
+        1,
+        lambda i: {"query": REPLACE, "variables": {"id": str(ids[i]), "i": replaced[i]}},
+        pairs,
+    )
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.transfers", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plans", type=int, default=2000, help="plans to transfer (default 2000)")
+    parser.add_argument("--plans", type=int, default=2000, help="plans per phase (default 2000)")
+    parser.add_argument(
+        "--phases",
+        type=lambda text: [p.strip() for p in text.split(",") if p.strip()],
+        default=list(PHASES),
+        help=f"comma-separated, of {','.join(PHASES)} (default all; replace replaces the first "
+        "creating phase's plans, or runs create first)",
+    )
+    parser.add_argument("--batch", type=int, default=100, help="documents per bulk request (default 100)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
     parser.add_argument(
@@ -266,8 +395,15 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--max-seconds", type=float, default=300.0, help="time limit per phase")
+    parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of each phase")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    return parser.parse_args()
+    args = parser.parse_args()
+    unknown = set(args.phases) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
+    return args
 
 
 if __name__ == "__main__":

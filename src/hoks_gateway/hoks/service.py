@@ -35,14 +35,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
 
 import orjson
-from sqlalchemy import Select, String, any_, bindparam, func, literal, select, text
+from sqlalchemy import Executable, Select, String, any_, bindparam, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,6 +77,7 @@ from hoks_gateway.hoks.document import (
     parse_ehoks,
     to_storage,
 )
+from hoks_gateway.hoks.document.codec import random_module_id
 from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.idempotency import claims
@@ -193,6 +193,20 @@ def _study_rights(scope: Scope) -> Select[Any]:
         scope.study_right_visible().label("visible"),
         _learner_tuva_oids(StudyRight.learner_oid).label("learner_tuva_oids"),
     ).where(StudyRight.oid == any_(bindparam("oids", type_=ARRAY(String))))
+
+
+_statements: dict[Hashable, Executable] = {}
+
+
+def _built(key: Hashable, build: Callable[[], Executable]) -> Executable:
+    """The statement `build` makes, built once per `key`: the caller's kind, on which alone the
+    scope's predicates depend. Every run passes the scope's values (`Scope.parameters`), so the
+    values a statement was built with are never used, and SQLAlchemy keeps a statement's cache
+    key on it: a reused one is not walked again on every write."""
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = build()
+    return statement
 
 
 _REGISTERED_LEARNERS = select(Learner.oid).where(
@@ -428,7 +442,7 @@ class HoksWrites:
                     study_right=facts_of(oid, right),
                     today=self.today,
                     learner_registered=learner == right.learner_oid or learner in registered,
-                    new_module_id=uuid.uuid4,
+                    new_module_id=random_module_id,
                 )
                 require_privilege(self.scope, right.oppilaitos_oid, Privilege.WRITE)
                 if oid in taken:  # twice in one batch: the first one is the plan
@@ -451,7 +465,8 @@ class HoksWrites:
         wanted = sorted(set(oids))
         if not wanted:
             return {}
-        rows = await session.execute(_study_rights(self.scope), {"oids": wanted})
+        statement = _built(("study_rights", self.scope.kind), lambda: _study_rights(self.scope))
+        rows = await session.execute(statement, {"oids": wanted, **self.scope.parameters})
         return {row.oid: row for row in rows}
 
     async def _registered_learners(
@@ -520,7 +535,7 @@ class HoksWrites:
                     "study_right_oid": plan.study_right_oid,
                     "learner_oid": plan.learner_oid,
                     "organisation_oid": plan.oppilaitos_oid,
-                    **self._columns(plan.document),
+                    **self._columns(plan.document, stored),
                     "paths": list(stored),
                     "document": stored,
                 }
@@ -606,7 +621,7 @@ class HoksWrites:
                     manual=author.manual,
                     study_right=current.facts,
                     today=self.today,
-                    new_module_id=None if mode == "patch" else uuid.uuid4,
+                    new_module_id=None if mode == "patch" else random_module_id,
                     plan_id=hoks_id,
                 )
                 _check_revision(current.record, expected_revision)
@@ -673,14 +688,18 @@ class HoksWrites:
         state = Hoks.deleted_at.is_not(None) if deleted else Hoks.deleted_at.is_(None)
         # Waits while another write of the plan holds it: a timeout here is PLAN_BUSY, not a
         # request too big (docs/operations.md).
+        statement = _built(
+            ("lock", self.scope.kind, deleted),
+            lambda: (
+                select(*_CURRENT)
+                .join(_sr, _sr.oid == Hoks.study_right_oid)
+                .where(Hoks.id == bindparam("hoks_id"), state, self.scope.hoks_visible())
+                .with_for_update(of=Hoks)
+            ),
+        )
         async with waiting_for_lock(f"HOKS {hoks_id}"):
             row = (
-                await session.execute(
-                    select(*_CURRENT)
-                    .join(_sr, _sr.oid == Hoks.study_right_oid)
-                    .where(Hoks.id == hoks_id, state, self.scope.hoks_visible())
-                    .with_for_update(of=Hoks)
-                )
+                await session.execute(statement, {"hoks_id": hoks_id, **self.scope.parameters})
             ).one_or_none()
         if row is None:
             what = "deleted HOKS" if deleted else "HOKS"
@@ -707,7 +726,7 @@ class HoksWrites:
         else:
             stored = to_storage(document)
             paths = ["poistettu"] if operation == "RESTORE" else changed_paths(current.document, stored)
-            columns = self._columns(document)
+            columns = self._columns(document, stored)
         row = (
             await session.execute(
                 _UPDATE,
@@ -733,9 +752,11 @@ class HoksWrites:
         await claims.finish(session, self.claim, written.as_json())
 
     @staticmethod
-    def _columns(document: HoksDocument) -> dict[str, Any]:
+    def _columns(document: HoksDocument, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """The plan row's columns of `document`; `stored` is its to_storage form (its progress
+        is read off that, which costs less than off the model)."""
         assert document.first_approved_on is not None, "create and replace require it; patch keeps it"
-        progress = PlanProgress.of_document(document)
+        progress = PlanProgress.of_stored(stored)
         return {
             "first_approved_on": document.first_approved_on,
             "approved_at": document.approved_at,

@@ -477,7 +477,7 @@ def _items(parent: Json, key: str, prefix: str = "") -> Iterator[tuple[str, Json
         return
     base = f"{prefix}.{key}" if prefix else key
     for index, item in enumerate(value):
-        if isinstance(item, Mapping):
+        if type(item) is dict or isinstance(item, Mapping):  # a JSON object is a dict: skip the ABC check
             yield f"{base}[{index}]", item
 
 
