@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 
 from hoks_gateway.auth.client_secrets import SecretChecker, hash_secret
@@ -71,6 +71,11 @@ class ServiceAccountRecord:
 
 _T = ServiceAccount
 _ACTIVE = _T.deleted_at.is_(None)
+# Built once (every service-account request runs one): the values are given when it runs.
+_TOKEN_CHECK = select(_T.privileges, _T.created_at).where(_T.client_id == bindparam("client_id"), _ACTIVE)
+_TOKEN_CHECK_REACHING = _TOKEN_CHECK.add_columns(Organisation.oid, Organisation.ancestor_oids).outerjoin(
+    Organisation, organisations_at_or_below(())
+)
 _KEY = func.encode(func.sha256(func.convert_to(_T.client_id, "UTF8")), "hex")
 
 
@@ -177,14 +182,11 @@ class ServiceAccounts:
         in the same statement: a service account's request then needs no scope statement of its
         own (authz/scope.resolve_scope). Failed sign-ins never refuse a token: they may be
         anyone's."""
-        statement = select(_T.privileges, _T.created_at).where(_T.client_id == client_id, _ACTIVE)
+        statement = _TOKEN_CHECK_REACHING if organisations else _TOKEN_CHECK
         tree: list[tuple[str, list[str]]] = []
-        if organisations:
-            statement = statement.add_columns(Organisation.oid, Organisation.ancestor_oids).outerjoin(
-                Organisation, organisations_at_or_below(organisations)
-            )
+        values = {"client_id": client_id, "held": sorted(organisations)}
         async with self.db.read() as session:
-            rows: Sequence[Any] = (await session.execute(statement)).all()
+            rows: Sequence[Any] = (await session.execute(statement, values)).all()
         if organisations:
             tree = [(row[2], row[3]) for row in rows if row[2] is not None]
         if not rows or issued_at is None or issued_at < rows[0][1].replace(microsecond=0):
