@@ -3,6 +3,9 @@ concurrent clients.
 
     .venv/bin/python -m bench.transfers --plans 2000 --concurrency 16 --batch 100
     .venv/bin/python -m bench.transfers --phases bulk --batch 100 --profile /tmp/profiles
+    .venv/bin/python -m bench.transfers --src /tmp/before/src      # another checkout's gateway
+    .venv/bin/python -m bench.transfers --stages                   # each Python step, in process
+    .venv/bin/python -m bench.transfers --phases bulk --postgres-cost 300   # + PostgreSQL's share
 
 Starts the gateway (uvicorn, loopback, --workers) against a scratch database on the local
 PostgreSQL (--server), registers one learner and study right per plan and phase, creates a
@@ -36,6 +39,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +49,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
+from graphql import parse as parse_graphql
 
 from bench import postgraphile
 from bench.cpu import Spent, measured
@@ -56,7 +62,7 @@ from hoks_gateway.auth.service_accounts import ServiceAccounts
 from hoks_gateway.db.migrate import upgrade
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.db.urls import with_database
-from hoks_gateway.hoks.document import HoksDocument
+from hoks_gateway.hoks.document import HoksDocument, StudyRightFacts, StudyRightKind
 from hoks_gateway.hoks.graphql_parts import input_variables
 from hoks_gateway.identifiers import OPH_ROOT_OID, make_oid
 
@@ -78,6 +84,7 @@ REPLACE = (
     "mutation($id: ID!, $i: HoksInput!) { replaceHoks(id: $id, input: $i, expectedRevision: 1) "
     "{ hoks { id revision } } }"
 )
+_EMPTY_DOCUMENT = parse_graphql("{ __typename }")
 TITLES = {
     "create": "createHoks (typed)",
     "import": "importEhoksDocument (eHOKS JSON)",
@@ -109,28 +116,7 @@ async def _register(url: str, plans: int, rng: random.Random) -> list[tuple[str,
             koulutustoimija,
             oppilaitos,
         )
-        await conn.copy_records_to_table(
-            "learners",
-            records=[(learner, "Testi", "Oppija") for learner, _ in pairs],
-            columns=["oid", "first_names", "surname"],
-        )
-        started = dt.date(2023, 8, 1)
-        await conn.copy_records_to_table(
-            "study_rights",
-            records=[
-                (right, learner, oppilaitos, koulutustoimija, "VOCATIONAL", "lasna", started)
-                for learner, right in pairs
-            ],
-            columns=[
-                "oid",
-                "learner_oid",
-                "oppilaitos_oid",
-                "koulutustoimija_oid",
-                "kind",
-                "status",
-                "started_on",
-            ],
-        )
+        await _add_study_rights(conn, pairs, oppilaitos, koulutustoimija)
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -142,6 +128,59 @@ async def _register(url: str, plans: int, rng: random.Random) -> list[tuple[str,
     finally:
         await db.dispose()
     return pairs
+
+
+STARTED = dt.date(2023, 8, 1)
+STUDY_RIGHT_COLUMNS = (
+    "oid",
+    "learner_oid",
+    "oppilaitos_oid",
+    "koulutustoimija_oid",
+    "kind",
+    "status",
+    "started_on",
+)
+"""When every study right of the bench started (the template's work periods lie after it)."""
+
+
+async def _add_study_rights(
+    conn: asyncpg.Connection, pairs: list[tuple[str, str]], oppilaitos: str, koulutustoimija: str
+) -> None:
+    """A learner and a vocational study right at `oppilaitos` for each (learner, study right)."""
+    await conn.copy_records_to_table(
+        "learners",
+        records=[(learner, "Testi", "Oppija") for learner, _ in pairs],
+        columns=["oid", "first_names", "surname"],
+    )
+    await conn.copy_records_to_table(
+        "study_rights",
+        records=[
+            (right, learner, oppilaitos, koulutustoimija, "VOCATIONAL", "lasna", STARTED)
+            for learner, right in pairs
+        ],
+        columns=[
+            "oid",
+            "learner_oid",
+            "oppilaitos_oid",
+            "koulutustoimija_oid",
+            "kind",
+            "status",
+            "started_on",
+        ],
+    )
+
+
+def _facts(learner: str, right: str) -> StudyRightFacts:
+    """The registry's facts of a study right _add_study_rights made, for parse_ehoks in process."""
+    return StudyRightFacts(
+        oid=right,
+        kind=StudyRightKind.VOCATIONAL,
+        status="lasna",
+        started_on=STARTED,
+        planned_end_on=None,
+        learner_oid=learner,
+        learner_tuva_oids=frozenset(),
+    )
 
 
 def _documents(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -158,10 +197,12 @@ def _replaced(document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _start_gateway(
-    url: str, port: int, data_dir: Path, workers: int, batch: int
+    url: str, port: int, data_dir: Path, workers: int, batch: int, src: Path | None
 ) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
+        # Another checkout's gateway (--src): its package is found before this venv's.
+        **({"PYTHONPATH": str(src)} if src is not None else {}),
         "HOKS_DATABASE_URL": url,
         "HOKS_DEMO": "1",
         "HOKS_DATA_DIR": str(data_dir),
@@ -266,6 +307,19 @@ def _line(phase: Phase, result: Result, spent: Spent, plans: int, stored: int) -
     )
 
 
+async def _migrate(url: str, src: Path | None) -> None:
+    """The schema of the gateway that is measured: another checkout's (--src) by its own migrations."""
+    if src is None:
+        await asyncio.to_thread(upgrade, url)
+        return
+    migrate = "import sys; from hoks_gateway.db.migrate import upgrade; upgrade(sys.argv[1])"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", migrate, url, env={**os.environ, "PYTHONPATH": str(src)}
+    )
+    if await process.wait() != 0:
+        raise SystemExit(f"migrating with {src} failed")
+
+
 def _chosen(phases: list[str]) -> list[str]:
     """The phases to run, in PHASES' order; replace needs plans, so alone it runs create first."""
     chosen = [p for p in PHASES if p in phases]
@@ -292,12 +346,12 @@ async def main(args: argparse.Namespace) -> None:
     creating = sum(1 for p in chosen if p in CREATING)
     process = None
     try:
-        await asyncio.to_thread(upgrade, url)
+        await _migrate(url, args.src)
         pairs = await _register(url, args.plans * creating, rng)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as data_dir:
-            process = await _start_gateway(url, port, Path(data_dir), args.workers, args.batch)
+            process = await _start_gateway(url, port, Path(data_dir), args.workers, args.batch, args.src)
             await _wait_ready(base, process)
             headers = {"Authorization": f"Bearer {await _token(base)}"}
             print(
@@ -326,6 +380,8 @@ async def main(args: argparse.Namespace) -> None:
                 revision = 2 if phase_name == "replace" else 1
                 stored = sum(1 for _, r in written.values() if r == revision)
                 print(_line(phase, result, spent, min(plans, len(phase.pairs)), stored), flush=True)
+            if args.postgres_cost:
+                await postgres_cost(url, args.postgres_cost, rng)
             print(f"load average {' '.join(_load())}")
     finally:
         if process is not None:
@@ -377,6 +433,149 @@ async def _phase(name: str, pairs: list[tuple[str, str]], url: str, batch: int) 
     )
 
 
+async def postgres_cost(url: str, plans: int, rng: random.Random) -> None:
+    """PostgreSQL's CPU per plan for the write statement alone (hoks/service.py's insert of plan,
+    revision and audit event), on one connection of its own, read from /proc: one plan per
+    transaction as importEhoksDocument writes it, the same with the user triggers of `hoks`
+    (learner list, transfer summary) disabled, and batches of 100 as importEhoksDocuments."""
+    from bench.cpu import _own_cpu_s
+    from hoks_gateway.db.reads import compile_read
+    from hoks_gateway.hoks import service
+    from hoks_gateway.hoks.document import parse_ehoks, to_storage
+    from hoks_gateway.hoks.document.status import PlanProgress
+
+    pairs = await _more_study_rights(url, plans * 3, rng)
+    insert = compile_read(service._INSERT_MANY)
+    template = _documents(pairs[:1])[0]
+    facts = _facts(*pairs[0])
+    stored = to_storage(
+        parse_ehoks(template, mode="create", manual=False, study_right=facts, today=dt.date.today())
+    )
+    progress = PlanProgress.of_stored(stored)
+    conn = await asyncpg.connect(url)
+    organisation = await conn.fetchval("SELECT oppilaitos_oid FROM study_rights LIMIT 1")
+
+    def values(batch: list[tuple[str, str]]) -> list[Any]:
+        rows = [
+            {
+                "study_right_oid": right,
+                "learner_oid": learner,
+                "organisation_oid": organisation,
+                "first_approved_on": stored["ensikertainen-hyvaksyminen"],
+                "approved_at": None,
+                "progress_planned": progress.planned,
+                "progress_completes_on": [d.isoformat() if d else None for d in progress.completes_on],
+                "paths": list(stored),
+                "document": stored | {"oppija-oid": learner, "opiskeluoikeus-oid": right},
+            }
+            for learner, right in batch
+        ]
+        named = {
+            "plans": orjson.dumps(rows).decode(),
+            "now": dt.datetime.now(dt.UTC),
+            "source": "TRANSFER",
+            "principal_kind": "SERVICE",
+            "principal_id": CLIENT_ID,
+            "principal_organisation": None,
+            "request_id": None,
+            "operation_id": None,
+            "own_organisations": orjson.dumps({organisation: organisation}).decode(),
+            "audit_operation": "importEhoksDocument",
+        }
+        return insert.arguments(named)
+
+    async def spent(batches: list[list[tuple[str, str]]]) -> float:
+        before = _own_cpu_s(conn.get_server_pid())
+        for batch in batches:
+            async with conn.transaction():
+                await conn.fetch(insert.sql, *values(batch))
+        return (_own_cpu_s(conn.get_server_pid()) - before) / sum(len(b) for b in batches) * 1000
+
+    try:
+        single = await spent([[pair] for pair in pairs[:plans]])
+        await conn.execute("ALTER TABLE hoks DISABLE TRIGGER USER")
+        untriggered = await spent([[pair] for pair in pairs[plans : 2 * plans]])
+        await conn.execute("ALTER TABLE hoks ENABLE TRIGGER USER")
+        rest = pairs[2 * plans :]
+        batched = await spent([rest[i : i + 100] for i in range(0, len(rest), 100)])
+    finally:
+        await conn.close()
+    print(
+        f"PostgreSQL CPU per plan, the write statement alone ({plans} plans each): one plan per "
+        f"transaction {single:.2f} ms; without the user triggers of hoks {untriggered:.2f} ms; "
+        f"100 plans per statement {batched:.2f} ms"
+    )
+
+
+async def _more_study_rights(url: str, count: int, rng: random.Random) -> list[tuple[str, str]]:
+    """`count` more learners with a study right each, at the bench's oppilaitos."""
+    pairs = [(make_oid(24, rng), make_oid(15, rng)) for _ in range(count)]
+    conn = await asyncpg.connect(url)
+    try:
+        oppilaitos, koulutustoimija = await conn.fetchrow(
+            "SELECT oppilaitos_oid, koulutustoimija_oid FROM study_rights LIMIT 1"
+        )
+        await _add_study_rights(conn, pairs, oppilaitos, koulutustoimija)
+    finally:
+        await conn.close()
+    return pairs
+
+
+def stages(rounds: int = 5, repeat: int = 300) -> None:
+    """Each pure-Python step of a transfer of the template, in process (no server, no database):
+    the best of `rounds` means over `repeat` runs, in µs of CPU. With PYTHONPATH=other/src, the
+    other checkout's steps (a step it lacks is left out)."""
+    import hoks_gateway
+    from hoks_gateway.graphql.input_checks import problems
+    from hoks_gateway.hoks import graphql_parts
+    from hoks_gateway.hoks.diff import changed_paths
+    from hoks_gateway.hoks.document import codec, parse_ehoks, to_storage
+    from hoks_gateway.hoks.document.status import PlanProgress
+
+    pair = (make_oid(24, random.Random(1)), make_oid(15, random.Random(2)))
+    document, facts = _documents([pair])[0], _facts(*pair)
+    new_id = getattr(codec, "random_module_id", uuid.uuid4)
+
+    def parse() -> HoksDocument:
+        return parse_ehoks(
+            document,
+            mode="create",
+            manual=False,
+            study_right=facts,
+            today=dt.date(2026, 11, 29),
+            learner_registered=True,
+            new_module_id=new_id,
+        )
+
+    parsed = parse()
+    stored = to_storage(parsed)
+    changed = to_storage(parse())
+    body = orjson.dumps({"query": IMPORT, "variables": {"d": document}})
+    typed = input_variables(document, HoksDocument)
+    steps: dict[str, Callable[[], object]] = {
+        "request body: orjson.loads": lambda: orjson.loads(body),
+        "NUL check of the variables": lambda: problems(_EMPTY_DOCUMENT, "", {"d": document}, None),
+        "typed input to eHOKS (from_input)": lambda: graphql_parts.from_input(typed, HoksDocument),
+        "parse_ehoks (clean, rules, module-ids, model)": parse,
+        "to_storage (model_dump)": lambda: to_storage(parsed),
+        "progress of the stored form": lambda: PlanProgress.of_stored(stored),
+        "progress of the model": lambda: PlanProgress.of_document(parsed),
+        "orjson.dumps of the stored form": lambda: orjson.dumps(stored),
+        "changed_paths (replace)": lambda: changed_paths(stored, changed),
+    }
+    print(f"in-process CPU per call, {Path(hoks_gateway.__file__).parents[1]}:")
+    for name, step in steps.items():
+        for _ in range(repeat // 3):
+            step()
+        best = float("inf")
+        for _ in range(rounds):
+            started = time.process_time()
+            for _ in range(repeat):
+                step()
+            best = min(best, (time.process_time() - started) / repeat)
+        print(f"  {name:<48} {best * 1e6:8.1f} µs")
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.transfers", description=__doc__.split("\n\n")[0])
     parser.add_argument("--plans", type=int, default=2000, help="plans per phase (default 2000)")
@@ -397,6 +596,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-seconds", type=float, default=300.0, help="time limit per phase")
     parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of each phase")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--postgres-cost",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the phases, PostgreSQL's CPU per plan for the write statement alone (N plans each)",
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="only time each pure-Python step in process (no server)"
+    )
+    parser.add_argument(
+        "--src",
+        type=Path,
+        help="serve (and migrate by) another checkout's gateway: its src directory, e.g. main's "
+        "for a before-and-after in one session",
+    )
     args = parser.parse_args()
     unknown = set(args.phases) - set(PHASES)
     if unknown:
@@ -407,4 +622,8 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    arguments = parse_args()
+    if arguments.stages:
+        stages()
+    else:
+        asyncio.run(main(arguments))

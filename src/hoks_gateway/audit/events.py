@@ -14,11 +14,10 @@ from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.appends import append
-from hoks_gateway.db.sessions import Database
+from hoks_gateway.db.sessions import Database, Statements
 from hoks_gateway.db.tables import AuditEvent as AuditEventRow
 from hoks_gateway.observability import prometheus
 
@@ -78,7 +77,7 @@ def _rows(actor: Actor, events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
     ]
 
 
-async def record(session: AsyncSession, actor: Actor, events: Iterable[AuditEvent]) -> None:
+async def record(session: Statements, actor: Actor, events: Iterable[AuditEvent]) -> None:
     """Insert the events in one statement within the session's transaction."""
     rows = _rows(actor, events)
     if rows:

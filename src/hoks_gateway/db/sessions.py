@@ -19,7 +19,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import QueuePool
 
 from hoks_gateway.db import metrics
@@ -136,6 +142,24 @@ class Database:
         self.faults.committed()
         await self.reads.committed()
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """write() on a Core connection instead of an ORM session, for writes made of statements
+        alone (hoks/service.py): the session's own bookkeeping cost a transfer more CPU per
+        statement than the statement itself (bench/README.md, "Transfers")."""
+        self._note_wait()
+        async with self.engine.connect() as connection:
+            try:
+                async with connection.begin():
+                    yield connection
+            except BaseException:
+                # The connection's info outlives the transaction (a session's does not).
+                prometheus.rolled_back(connection.info)
+                raise
+            prometheus.committed(connection.info)
+        self.faults.committed()
+        await self.reads.committed()
+
     def pools(self) -> list[PoolUse]:
         """The engine's pool and the read pool's, as they stand (for the metrics)."""
         pool = self.engine.pool
@@ -152,6 +176,10 @@ class Database:
     async def dispose(self) -> None:
         await self.reads.close()
         await self.engine.dispose()
+
+
+Statements = AsyncSession | AsyncConnection
+"""What a write's statements run on: write()'s session or transaction()'s connection."""
 
 
 def _json_text(value: object) -> str:

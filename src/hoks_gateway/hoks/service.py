@@ -44,7 +44,7 @@ import orjson
 from sqlalchemy import Executable, Select, String, any_, bindparam, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from hoks_gateway import identifiers
@@ -396,7 +396,7 @@ class HoksWrites:
 
     async def _create_all(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         author: _Author,
         bodies: Sequence[object],
         operation: str,
@@ -461,7 +461,7 @@ class HoksWrites:
         parse_ehoks(body, mode="create", manual=author.manual, study_right=None, today=self.today)
         raise AssertionError("parse_ehoks requires a well-formed opiskeluoikeus-oid")
 
-    async def _study_rights(self, session: AsyncSession, oids: Iterable[str]) -> dict[str, Any]:
+    async def _study_rights(self, session: AsyncConnection, oids: Iterable[str]) -> dict[str, Any]:
         wanted = sorted(set(oids))
         if not wanted:
             return {}
@@ -471,7 +471,7 @@ class HoksWrites:
 
     async def _registered_learners(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         bodies: Sequence[object],
         named: Mapping[int, str],
         rights: Mapping[str, Any],
@@ -491,7 +491,7 @@ class HoksWrites:
 
     async def _insert(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         author: _Author,
         accepted: Sequence[_Accepted],
         operation: str,
@@ -523,7 +523,7 @@ class HoksWrites:
         return results
 
     async def _insert_rows(
-        self, session: AsyncSession, author: _Author, accepted: Sequence[_Accepted], operation: str
+        self, session: AsyncConnection, author: _Author, accepted: Sequence[_Accepted], operation: str
     ) -> dict[int, Created]:
         """One statement: every plan, its revision and its audit event (a study right that has a
         plan already is skipped by ON CONFLICT, also against a concurrent create)."""
@@ -678,13 +678,13 @@ class HoksWrites:
         )
 
     async def _locked(
-        self, session: AsyncSession, refusals: _Refusals, hoks_id: int, operation: str
+        self, session: AsyncConnection, refusals: _Refusals, hoks_id: int, operation: str
     ) -> _Current:
         """_lock, with a plan out of reach (or none) audited as a refused `operation` on that id."""
         async with refusals.audited(AuditEvent(operation, Outcome.FAILURE, None, hoks_id)):
             return await self._lock(session, hoks_id)
 
-    async def _lock(self, session: AsyncSession, hoks_id: int, *, deleted: bool = False) -> _Current:
+    async def _lock(self, session: AsyncConnection, hoks_id: int, *, deleted: bool = False) -> _Current:
         state = Hoks.deleted_at.is_not(None) if deleted else Hoks.deleted_at.is_(None)
         # Waits while another write of the plan holds it: a timeout here is PLAN_BUSY, not a
         # request too big (docs/operations.md).
@@ -713,7 +713,7 @@ class HoksWrites:
 
     async def _store(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         author: _Author,
         current: _Current,
         operation: Operation,
@@ -747,7 +747,7 @@ class HoksWrites:
         await self._finish(session, written)
         return written
 
-    async def _finish(self, session: AsyncSession, written: Written) -> None:
+    async def _finish(self, session: AsyncConnection, written: Written) -> None:
         """The outcome an idempotent retry gets: the plan's record as this write left it."""
         await claims.finish(session, self.claim, written.as_json())
 
@@ -787,7 +787,7 @@ class HoksWrites:
         return AuditEvent(operation, Outcome.FAILURE, record_.learner_oid, record_.id, current.oppilaitos_oid)
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[tuple[AsyncSession, _Refusals]]:
+    async def _write(self) -> AsyncIterator[tuple[AsyncConnection, _Refusals]]:
         """One write transaction; the refusal it notes is audited once it has rolled back.
 
         Never while it still holds its pooled connection (and an update's FOR UPDATE lock): with
@@ -798,9 +798,9 @@ class HoksWrites:
             yield session, refusals
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction whose first statement takes the idempotency key, if any."""
-        async with self.db.write() as session:
+        async with self.db.transaction() as session:
             await claims.begin(session, self.claim)
             yield session
 

@@ -21,11 +21,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoks_gateway.auth.principal import Principal
 from hoks_gateway.db.faults import waiting_for_lock
-from hoks_gateway.db.sessions import Database
+from hoks_gateway.db.sessions import Database, Statements
 from hoks_gateway.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 
 # An expired row (not yet swept) is taken over as if it were not there.
@@ -86,7 +85,7 @@ class Claim:
     def _row(self) -> dict[str, str]:
         return {"kind": self.principal.kind.value, "id": self.principal.id, "key": self.key}
 
-    async def begin(self, session: AsyncSession) -> None:
+    async def begin(self, session: Statements) -> None:
         """Claim the key as the transaction's first statement; Replayed when it was used before
         for the same request, IdempotencyKeyReused for another."""
         in_flight = IdempotencyKeyInFlight(
@@ -121,7 +120,7 @@ class Claim:
             )
         raise Replayed(first.outcome)
 
-    async def finish(self, session: AsyncSession, outcome: Mapping[str, Any]) -> None:
+    async def finish(self, session: Statements, outcome: Mapping[str, Any]) -> None:
         """Store the write's outcome, in its transaction (orjson: dataclasses, dates and UUIDs)."""
         encoded = orjson.dumps(outcome, default=_uuid)
         await session.execute(_FINISH, {**self._row, "outcome": encoded.decode()})
@@ -135,13 +134,13 @@ def _uuid(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-async def begin(session: AsyncSession, claim: Claim | None) -> None:
+async def begin(session: Statements, claim: Claim | None) -> None:
     """`claim.begin`, for writes that may run without a key."""
     if claim is not None:
         await claim.begin(session)
 
 
-async def finish(session: AsyncSession, claim: Claim | None, outcome: Mapping[str, Any]) -> None:
+async def finish(session: Statements, claim: Claim | None, outcome: Mapping[str, Any]) -> None:
     """`claim.finish`, for writes that may run without a key."""
     if claim is not None:
         await claim.finish(session, outcome)
