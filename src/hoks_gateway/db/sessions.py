@@ -149,14 +149,16 @@ class Database:
         statement than the statement itself (bench/README.md, "Transfers")."""
         self._note_wait()
         async with self.engine.connect() as connection:
+            # The connection's info outlives the transaction (a session's does not), and once a
+            # fault has invalidated the connection, reading it again would reconnect: taken now.
+            info = connection.info
             try:
                 async with connection.begin():
                     yield connection
             except BaseException:
-                # The connection's info outlives the transaction (a session's does not).
-                prometheus.rolled_back(connection.info)
+                prometheus.rolled_back(info)
                 raise
-            prometheus.committed(connection.info)
+            prometheus.committed(info)
         self.faults.committed()
         await self.reads.committed()
 
