@@ -1,5 +1,5 @@
 """Plans and revisions store their documents compressed with lz4 where the server has it
-(migration 0013), and a plan stored so reads back as it was written."""
+(migration 0014), and a plan stored so reads back as it was written."""
 
 from __future__ import annotations
 

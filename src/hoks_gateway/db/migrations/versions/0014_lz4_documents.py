@@ -7,8 +7,8 @@ decompresses faster for every read; the rows are ~10 % larger. Only new values a
 so; PostgreSQL reads either kind. A server built without lz4 keeps pglz (the seed's bulk load
 decides the same way, seed/load.py).
 
-Revision ID: 0013
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
