@@ -97,6 +97,12 @@ class Settings(BaseSettings):
         "without strawberry's view and extension runner (docs/performance.md); off: every "
         "request takes the view (same answers, slower).",
     )
+    view_reads: bool = Field(
+        default=True,
+        description="Read a plan by id, or a learner, with the levels its selection reaches (document, "
+        "learner, study rights, plans) and its audit events in one statement (docs/performance.md); "
+        "off: a statement per level and the audit insert after (same results, slower).",
+    )
     cors_origins: CommaSeparated = Field(
         default=[],
         description="Browser origins (e.g. `https://hoks.example.fi`) whose frontends may call the "

@@ -1,6 +1,9 @@
 """Compiled execution answers exactly as graphql-core does: every view of bench/views.py and
-generated selections over the plan's types, for every principal kind, compared byte for byte
-(graphql/compiled/)."""
+generated selections over the plan's and the learner's types, for every principal kind, compared
+byte for byte (graphql/compiled/). The compiled side also reads a plan by id, and a learner, with
+the levels its selection reaches in one statement that inserts its audit events (view reads:
+hoks/plan_view.py, learners/learner_view.py), the graphql-core side edge by edge with the audit
+insert after: answers and the audit events each request wrote must be the same."""
 
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ class World:
     principals: dict[str, Principal]
     oppilaitos: str
     plans: list[int]
+    learners: list[str]
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +71,23 @@ async def world(
         plans += [
             r["id"] for r in await conn.fetch("SELECT id FROM hoks WHERE organisation_oid = $1", oppilaitos)
         ]
+        toimija = await conn.fetchval(
+            "SELECT koulutustoimija_oid FROM study_rights WHERE oppilaitos_oid = $1 LIMIT 1", oppilaitos
+        )
+        other = await conn.fetchval(
+            "SELECT oppilaitos_oid FROM study_rights WHERE koulutustoimija_oid <> $1 LIMIT 1", toimija
+        )
+        # Learners of the oppilaitos (with and without plans), and of elsewhere.
+        learners = [
+            r["learner_oid"]
+            for r in await conn.fetch(
+                "(SELECT learner_oid FROM study_rights WHERE oppilaitos_oid = $1 ORDER BY oid LIMIT 6)"
+                " UNION ALL (SELECT learner_oid FROM study_rights s WHERE NOT EXISTS"
+                " (SELECT FROM hoks h WHERE h.study_right_oid = s.oid) ORDER BY oid LIMIT 3)"
+                " UNION ALL (SELECT learner_oid FROM study_rights ORDER BY oid DESC LIMIT 3)",
+                oppilaitos,
+            )
+        ]
     finally:
         await conn.close()
     db = Database.connect(url, pool_size=1, max_overflow=0)
@@ -79,12 +100,15 @@ async def world(
         {
             "LEARNER": Principal(PrincipalKind.LEARNER, learner),
             "STAFF": staff(oppilaitos),
+            # Several organisations: each audit event names the one nearest the data's.
+            "STAFF_MANY": staff(oppilaitos, toimija, other),
             "SERVICE": Principal(PrincipalKind.SERVICE, SERVICE_ID, privileges),
             "ADMIN": ADMIN,
             "ANALYST": ANALYST,
         },
         oppilaitos,
         sorted(set(plans)),
+        list(dict.fromkeys([learner, *learners])),
     )
     await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -104,23 +128,48 @@ async def _admin(server_url: str, statement: str) -> None:
 async def both(world: World) -> AsyncIterator[Ask]:
     """(graphql-core, compiled): two gateways on the same database."""
     async with (
-        gateway(world.url, data_dir=world.data_dir, demo=True, compiled_execution=False) as interpreted,
+        gateway(
+            world.url, data_dir=world.data_dir, demo=True, compiled_execution=False, view_reads=False
+        ) as interpreted,
         gateway(world.url, data_dir=world.data_dir, demo=True, compiled_execution=True) as compiled,
     ):
         yield interpreted, compiled
 
 
+_EVENTS = """
+SELECT principal_kind, principal_id, principal_organisation_oid, operation, operation_id, outcome,
+       organisation_oid, target_learner_oid, target_hoks_id
+FROM audit_events WHERE id > $1 ORDER BY id
+"""
+
+
+async def _audited(world: World, post: Any) -> tuple[httpx.Response, list[tuple[Any, ...]]]:
+    """The response to `post()` and the audit events it left."""
+    conn = await asyncpg.connect(world.url)
+    try:
+        last = await conn.fetchval("SELECT coalesce(max(id), 0) FROM audit_events")
+        response = await post()
+        return response, [tuple(r) for r in await conn.fetch(_EVENTS, last)]
+    finally:
+        await conn.close()
+
+
 async def same_answer(both: Ask, world: World, kind: str, query: str, variables: dict[str, Any]) -> bytes:
     headers = bearer(world.data_dir, world.principals[kind])
     body = {"query": query, "variables": variables}
-    interpreted = await both[0].post("/graphql", json=body, headers=headers)
-    compiled = await both[1].post("/graphql", json=body, headers=headers)
+    interpreted, slow_events = await _audited(
+        world, lambda: both[0].post("/graphql", json=body, headers=headers)
+    )
+    compiled, fast_events = await _audited(
+        world, lambda: both[1].post("/graphql", json=body, headers=headers)
+    )
     assert compiled.status_code == interpreted.status_code
     assert compiled.content == interpreted.content, f"{kind}: {query}\n{variables}"
+    assert fast_events == slow_events, f"{kind}: {query}\n{variables}"
     return compiled.content
 
 
-KINDS = ["LEARNER", "STAFF", "SERVICE", "ADMIN", "ANALYST"]
+KINDS = ["LEARNER", "STAFF", "STAFF_MANY", "SERVICE", "ADMIN", "ANALYST"]
 
 
 def named(world: World, kind: str, plan: int) -> str:
@@ -140,9 +189,19 @@ async def test_every_view_is_answered_alike(both: Ask, world: World, kind: str) 
         await same_answer(both, world, kind, views.PLAN_DETAIL, {"id": named(world, kind, plan)})
         for plan in world.plans
     ]
+    learners = [
+        await same_answer(both, world, kind, views.LEARNER_BY_OID, {"oid": learner_named(world, kind, oid)})
+        for oid in world.learners
+    ]
+    assert any(b'"hoks":{' in answer for answer in learners)
     # The comparison means something only if the views really answered with data, plans included.
     assert any(b'"hoks":{' in answer or b'"learners":{"totalCount":' in answer for answer in answers)
     assert any(b'"hoks":{' in answer for answer in plans)
+
+
+def learner_named(world: World, kind: str, oid: str) -> str:
+    """The learner's OID as `kind` names it: analysts by its pseudonym."""
+    return pseudonym(world.data_dir, Identifier.LEARNER, oid) if kind == "ANALYST" else oid
 
 
 # --- generated selections ---------------------------------------------------------------------
@@ -205,22 +264,54 @@ class Selections:
         return text
 
 
-@pytest.mark.parametrize("seed", range(40))
-async def test_generated_plan_selections_are_answered_alike(both: Ask, world: World, seed: int) -> None:
-    rng = random.Random(seed)
+def generated(rng: random.Random, root: str, argument: str, type_name: str) -> tuple[str, dict[str, bool]]:
+    """A query of `root(argument: $argument)` with a generated selection over `type_name`, and the
+    values of the directive variables it declares."""
     selections = Selections(rng)
-    selection = selections.of("Hoks")
+    selection = selections.of(type_name)
     fragments = "\n".join(selections.fragments)
     used = [name for name in ("yes", "no") if f"${name}" in selection + fragments]
     declared = "".join(f", ${name}: Boolean!" for name in used)
-    query = f"query($id: ID!{declared}) {{ hoks(id: $id) {selection} }}\n{fragments}"
+    query = (
+        f"query(${argument}: ID!{declared}) {{ {root}({argument}: ${argument}) {selection} }}\n{fragments}"
+    )
+    return query, {k: v for k, v in {"yes": True, "no": False}.items() if k in used}
+
+
+@pytest.mark.parametrize("seed", range(40))
+async def test_generated_plan_selections_are_answered_alike(both: Ask, world: World, seed: int) -> None:
+    rng = random.Random(seed)
+    query, variables = generated(rng, "hoks", "id", "Hoks")
     plan = rng.choice(world.plans)
-    variables = {"yes": True, "no": False}
-    variables = {k: v for k, v in variables.items() if k in used}
     for kind in KINDS:
         asked = variables | {"id": named(world, kind, plan)}
         answer = orjson.loads(await same_answer(both, world, kind, query, asked))
         assert "data" in answer, answer
+
+
+@pytest.mark.parametrize("seed", range(20))
+async def test_generated_learner_selections_are_answered_alike(both: Ask, world: World, seed: int) -> None:
+    """A learner's selection decides how deep its view read goes (graphql/lookahead.py): study
+    rights, plans, documents, through fragments and `@include`/`@skip`."""
+    rng = random.Random(1000 + seed)
+    query, variables = generated(rng, "learner", "oid", "Learner")
+    oid = rng.choice(world.learners)
+    for kind in KINDS:
+        asked = variables | {"oid": learner_named(world, kind, oid)}
+        answer = orjson.loads(await same_answer(both, world, kind, query, asked))
+        assert "data" in answer, answer
+
+
+async def test_several_root_fields_are_audited_alike(both: Ask, world: World) -> None:
+    """Beside other root fields a view read leaves its audit events to the request's trail."""
+    oid, plan = world.learners[0], world.plans[0]
+    query = (
+        "query Both($oid: ID!, $id: ID!) { learner(oid: $oid) { surname studyRights { oid } } "
+        "hoks(id: $id) { id learner { oid } } me { kind } }"
+    )
+    for kind in KINDS:
+        variables = {"oid": learner_named(world, kind, oid), "id": named(world, kind, plan)}
+        await same_answer(both, world, kind, query, variables)
 
 
 async def test_errors_and_nulls_are_answered_alike(both: Ask, world: World) -> None:

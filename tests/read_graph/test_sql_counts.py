@@ -25,6 +25,16 @@ query($org: ID!) {
   }
 }
 """
+PLAN_LEVELS = """
+query($id: ID!) {
+  hoks(id: $id) { id learner { surname } studyRight { status } vocationalUnits { unitCodeUri } }
+}
+"""
+LEARNER_LEVELS = """
+query($oid: ID!) {
+  learner(oid: $oid) { surname studyRights { status hoks { id vocationalUnits { unitCodeUri } } } }
+}
+"""
 AUDIT = "{ auditEvents(first: 50) { totalCount nodes { operation learnerOid } } }"
 
 
@@ -65,3 +75,8 @@ async def test_views_cost_the_same_at_any_size(factory: Factory, ask: Ask) -> No
             assert next(iter(body["data"].values())) is not None, (name, body)
             counts[name].append(sql(body))
     assert {name: c[0] for name, c in counts.items()} == {name: c[1] for name, c in counts.items()}
+    # Organisations aside (read every time here), one statement reads a plan with its learner,
+    # study right and content, or a learner with every study right and plan, and inserts the
+    # audit events (hoks/plan_view.py, learners/learner_view.py, audit/folded.py).
+    assert sql(await ask(ADMIN, PLAN_LEVELS, id=str(plan))) == 1
+    assert sql(await ask(ADMIN, LEARNER_LEVELS, oid=person)) == 1

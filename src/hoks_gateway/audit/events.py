@@ -3,7 +3,8 @@
 Writes record their event inside their own transaction, so a write and its audit row commit or
 roll back together. Reads collect the learners and plans a request touched (AuditTrail) and write
 them in one statement when the request has been answered; if that fails, the request fails
-rather than leave a read unrecorded.
+rather than leave a read unrecorded. A request's first read of personal data may instead insert
+its events in its own statement (audit/folded.py): they commit with the read, before any answer.
 """
 
 from __future__ import annotations
@@ -98,6 +99,21 @@ class AuditTrail:
 
     operation: str = "read"
     _seen: dict[tuple[str | None, int | None], str | None] = field(default_factory=dict)
+    _written: set[tuple[str | None, int | None]] = field(default_factory=set)
+    _folded: bool = False
+
+    def fold(self) -> bool:
+        """Whether the read about to run may insert its own events (audit/folded.py): only the
+        request's first read of personal data, before anything else was seen, so that its events
+        are those the trail would have written for it."""
+        if self._folded or self._seen:
+            return False
+        self._folded = True
+        return True
+
+    def written(self, learner_oid: str, hoks_id: int | None) -> None:
+        """The event of (learner, plan or None) is in the database already: never written again."""
+        self._written.add((learner_oid, hoks_id))
 
     def learner(self, learner_oid: str, organisation_oid: str | None = None) -> None:
         self._seen.setdefault((learner_oid, None), organisation_oid)
@@ -112,5 +128,5 @@ class AuditTrail:
         return [
             AuditEvent(self.operation, Outcome.SUCCESS, learner, plan, organisation)
             for (learner, plan), organisation in self._seen.items()
-            if plan is not None or learner not in covered
+            if (plan is not None or learner not in covered) and (learner, plan) not in self._written
         ]

@@ -121,6 +121,7 @@ async def context_for(request: Request | WebSocket) -> Context:
         clock=state.clock,
         request_id=request_id(request),
         compiled_execution=state.settings.compiled_execution,
+        view_reads=state.settings.view_reads,
         cursor_seal=state.cursor_seal,
         organisations=state.organisations,
     )

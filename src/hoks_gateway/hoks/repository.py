@@ -124,6 +124,16 @@ def parsed_documents(db: Database) -> ParsedDocuments:
     return found
 
 
+def stored_document(eid: uuid.UUID, revision: int, text: str, parsed: ParsedDocuments | None) -> HoksDocument:
+    """The plan's document as stored at `revision` (its JSON text), parsed once per process."""
+    document = parsed.get((eid, revision)) if parsed is not None else None
+    if document is None:
+        document = load_stored_json(text)
+        if parsed is not None:
+            parsed.put((eid, revision), document)
+    return document
+
+
 async def documents_at(
     reads: Reads, keys: Sequence[tuple[int, int]], scope: Scope, parsed: ParsedDocuments | None = None
 ) -> dict[tuple[int, int], HoksDocument]:
@@ -143,14 +153,9 @@ async def documents_at(
         ids=list({plan_id for plan_id, _ in keys}),
         **scope.parameters,
     )
-    found: dict[tuple[int, int], HoksDocument] = {}
-    for id_, eid, revision, text in rows:
-        document = parsed.get((eid, revision)) if parsed is not None else None
-        if document is None:
-            document = load_stored_json(text)
-            if parsed is not None:
-                parsed.put((eid, revision), document)
-        found[(id_, revision)] = document
+    found = {
+        (id_, revision): stored_document(eid, revision, text, parsed) for id_, eid, revision, text in rows
+    }
     moved_on = [key for key in keys if key not in found]
     if moved_on:
         found |= await revision_documents(reads, moved_on, scope)

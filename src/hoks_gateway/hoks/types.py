@@ -14,6 +14,7 @@ from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Info
 from hoks_gateway.graphql.edges import Loaded, edge
+from hoks_gateway.graphql.lookahead import one_root_field, selected
 from hoks_gateway.graphql.pagination import Connection
 from hoks_gateway.graphql.relay import Node
 from hoks_gateway.hoks.content import add_content_fields, ehoks_export
@@ -22,6 +23,7 @@ from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.enums import HoksSource
 from hoks_gateway.hoks.history import RevisionRecord, as_of, parse_date, parse_instant
 from hoks_gateway.hoks.ids import hoks_id as parse_hoks_id
+from hoks_gateway.hoks.plan_view import plan_wants
 from hoks_gateway.hoks.repository import HoksRecord
 from hoks_gateway.hoks.revisions import Approval, HoksRevision, approvals, revision_page
 from hoks_gateway.learners.types import Learner, StudyRight, learner_from, study_right_from
@@ -197,7 +199,14 @@ async def load_hoks(info: Info, hoks_id: str, at: dt.datetime | None = None) -> 
     key = None if real is None else parse_hoks_id(real)
     if key is None:
         return None
-    record = await info.context.loaders.hoks.load(key)
+    context = info.context
+    if context.view_reads:
+        wants = plan_wants(selected(info._raw_info))
+        if at is not None:  # the content shown is an earlier revision's, read on its own
+            wants = dataclasses.replace(wants, document=False)
+        record = await context.loaders.plan_view(wants, one_root_field(info._raw_info)).load(key)
+    else:
+        record = await context.loaders.hoks.load(key)
     if record is None:
         return None
     if at is None:

@@ -62,6 +62,8 @@ _STUDY_RIGHT = (
 )
 STUDY_RIGHT_COLUMNS = _STUDY_RIGHT
 """What a StudyRightRecord is made of, for queries elsewhere (lists, reports)."""
+LEARNER_COLUMNS = _LEARNER
+"""What a LearnerRecord is made of, in its order."""
 
 
 _OIDS = bindparam("oids", type_=ARRAY(String(64)))

@@ -11,9 +11,12 @@ from hoks_gateway.authz.pseudonyms import Identifier
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.graphql.context import Context, Info
 from hoks_gateway.graphql.edges import Loaded, edge
+from hoks_gateway.graphql.lookahead import one_root_field, selected
 from hoks_gateway.graphql.relay import Node
 from hoks_gateway.hoks.document.study_right import KOSKI_TYPE
 from hoks_gateway.hoks.document.study_right import StudyRightKind as StudyRightKind  # the GraphQL enum
+from hoks_gateway.hoks.plan_view import plan_wants
+from hoks_gateway.learners.learner_view import LearnerWants
 from hoks_gateway.learners.repository import LearnerRecord, StudyRightRecord
 from hoks_gateway.organisations.types import organisation_edge
 
@@ -191,7 +194,17 @@ async def load_learner(info: Info, oid: str) -> Learner | None:
     real = context.authz.looked_up(Identifier.LEARNER, oid)
     if real is None:
         return None
-    return learner_from(await context.loaders.learner.load(real), context)
+    if not context.view_reads:
+        return learner_from(await context.loaders.learner.load(real), context)
+    raw = info._raw_info
+    rights = selected(raw, "studyRights")
+    wants = LearnerWants(
+        study_rights="studyRights" in selected(raw),
+        plans="hoks" in rights,
+        documents="hoks" in rights and plan_wants(selected(raw, "studyRights", "hoks")).document,
+    )
+    loader = context.loaders.learner_view(wants, one_root_field(raw))
+    return learner_from(await loader.load(real), context)
 
 
 async def load_study_right(info: Info, oid: str) -> StudyRight | None:

@@ -31,6 +31,10 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         if hasattr(self.context_value, "operation_id"):
             # The audit trail's name of what this request does (audit/events.py, Actor).
             self.context_value.operation_id = identifier
+            # Known before any read: a read may insert its audit events itself (audit/folded.py).
+            trail = getattr(self.context_value, "audit", None)
+            if trail is not None and self.operation.name is not None:
+                trail.operation = self.operation.name.value
         if self.operation.operation is OperationType.QUERY and getattr(
             self.context_value, "compiled_execution", False
         ):
