@@ -101,6 +101,7 @@ class AuditTrail:
     _seen: dict[tuple[str | None, int | None], str | None] = field(default_factory=dict)
     _written: set[tuple[str | None, int | None]] = field(default_factory=set)
     _folded: bool = False
+    failure: Exception | None = None
 
     def fold(self) -> bool:
         """Whether the read about to run may insert its own events (audit/folded.py): only the
@@ -110,6 +111,11 @@ class AuditTrail:
             return False
         self._folded = True
         return True
+
+    def unwritten(self, error: Exception) -> None:
+        """A read that was to insert its own events could not write (audit/folded.py): the
+        request fails as when its audit insert fails, its data withheld."""
+        self.failure = error
 
     def written(self, learner_oid: str, hoks_id: int | None) -> None:
         """The event of (learner, plan or None) is in the database already: never written again."""

@@ -16,6 +16,8 @@ async def record_request_reads(context: Any, operation_name: str | None) -> None
     trail = getattr(context, "audit", None)
     if trail is None:
         return
+    if trail.failure is not None:
+        raise trail.failure
     if operation_name:
         trail.operation = operation_name
     events = trail.events()

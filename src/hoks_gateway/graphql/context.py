@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TypeVar
@@ -17,6 +17,7 @@ from hoks_gateway.audit.events import Actor, AuditTrail
 from hoks_gateway.audit.folded import Fold, folded
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.authz.scope import Scope
+from hoks_gateway.db.faults import cannot_write
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.cursors import Cursors, CursorSeal
@@ -36,6 +37,7 @@ from hoks_gateway.organisations.cache import OrganisationCache
 from hoks_gateway.organisations.repository import OrganisationRecord
 
 FINLAND = ZoneInfo("Europe/Helsinki")
+T = TypeVar("T")
 KV = TypeVar("KV")
 LV = TypeVar("LV")
 
@@ -134,6 +136,16 @@ class Loaders:
             return None
         return Fold.of(self._actor(), self._trail)
 
+    async def _folding(self, fold: Fold | None, read: Awaitable[T]) -> T:
+        """`read`; when it was to write its audit events and the database takes no writes, the
+        request fails as a failed audit insert does (its data withheld, 503)."""
+        try:
+            return await read
+        except Exception as error:
+            if fold is not None and cannot_write(error):
+                self._trail.unwritten(error)
+            raise
+
     # --- view reads: a root field's levels in one statement (hoks/plan_view.py, learners/learner_view.py)
 
     def plan_view(self, wants: PlanWants, alone: bool) -> DataLoader[int, HoksRecord | None]:
@@ -149,7 +161,7 @@ class Loaders:
         self, wants: PlanWants, alone: bool, reads: Reads, ids: Sequence[int]
     ) -> dict[int, HoksRecord]:
         fold = self._fold(alone)
-        found = await plans_read(reads, ids, self._scope, wants, fold)
+        found = await self._folding(fold, plans_read(reads, ids, self._scope, wants, fold))
         for read in found.values():
             record = read.record
             self._plans(record)
@@ -181,7 +193,7 @@ class Loaders:
         self, wants: LearnerWants, alone: bool, reads: Reads, oids: Sequence[str]
     ) -> dict[str, LearnerRecord]:
         fold = self._fold(alone)
-        found = await learners_read(reads, oids, self._scope, wants, fold)
+        found = await self._folding(fold, learners_read(reads, oids, self._scope, wants, fold))
         # Marked level by level, as the loaders would have marked them.
         for oid, read in found.items():
             self._learners(read.record)
