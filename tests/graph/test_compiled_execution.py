@@ -144,12 +144,13 @@ FROM audit_events WHERE id > $1 ORDER BY id
 
 
 async def _audited(world: World, post: Any) -> tuple[httpx.Response, list[tuple[Any, ...]]]:
-    """The response to `post()` and the audit events it left."""
+    """The response to `post()` and the audit events it left, sorted."""
     conn = await asyncpg.connect(world.url)
     try:
         last = await conn.fetchval("SELECT coalesce(max(id), 0) FROM audit_events")
         response = await post()
-        return response, [tuple(r) for r in await conn.fetch(_EVENTS, last)]
+        # In the order written, but concurrent reads of one request may finish in either order.
+        return response, sorted((tuple(r) for r in await conn.fetch(_EVENTS, last)), key=repr)
     finally:
         await conn.close()
 
