@@ -46,8 +46,9 @@ async def test_a_span_per_request_and_per_statement_without_personal_data(
         assert server.service == "hoks-gateway-under-test"
         statements = _statements(spans, server)
         # Every statement the request ran (extensions.metrics counts them) is a span of its own,
-        # a child of the request's span.
-        assert len(statements) >= answer["extensions"]["metrics"]["sqlStatements"] >= 2
+        # a child of the request's span; the read's audit insert is one of them, or inside the
+        # statement that read (a view read: audit/folded.py).
+        assert len(statements) >= answer["extensions"]["metrics"]["sqlStatements"] >= 1
         assert {s.span.parent_span_id for s in statements} == {server.span.span_id}
         assert any("audit_events" in str(s.attributes.get("db.statement", "")) for s in statements)
         assert "?" not in str(server.attributes.get("http.target", ""))
