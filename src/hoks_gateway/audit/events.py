@@ -113,8 +113,8 @@ class AuditTrail:
         return True
 
     def unwritten(self, error: Exception) -> None:
-        """A read that was to insert its own events could not write (audit/folded.py): the
-        request fails as when its audit insert fails, its data withheld."""
+        """A read that was to insert its own events failed (audit/folded.py): the request fails
+        as when its audit insert fails, its data withheld."""
         self.failure = error
 
     def written(self, learner_oid: str, hoks_id: int | None) -> None:

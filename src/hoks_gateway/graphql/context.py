@@ -17,7 +17,6 @@ from hoks_gateway.audit.events import Actor, AuditTrail
 from hoks_gateway.audit.folded import Fold, folded
 from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.authz.scope import Scope
-from hoks_gateway.db.faults import cannot_write
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphql.cursors import Cursors, CursorSeal
@@ -137,12 +136,13 @@ class Loaders:
         return Fold.of(self._actor(), self._trail)
 
     async def _folding(self, fold: Fold | None, read: Awaitable[T]) -> T:
-        """`read`; when it was to write its audit events and the database takes no writes, the
-        request fails as a failed audit insert does (its data withheld, 503)."""
+        """`read`; when it was to write its audit events and failed, the request fails as a
+        failed audit insert does: its one error, its data withheld (503 when the database takes
+        no writes)."""
         try:
             return await read
         except Exception as error:
-            if fold is not None and cannot_write(error):
+            if fold is not None:
                 self._trail.unwritten(error)
             raise
 
