@@ -265,6 +265,7 @@ class Context:
     operation_id: str | None = None
     """What the request executes, as the server names it (set by the executor)."""
     loaders: Loaders = field(init=False)
+    _today: dt.date | None = field(default=None, init=False, repr=False)
     cursors: Cursors = field(init=False)
     """Cursors as this caller's kind may issue and read them."""
 
@@ -279,8 +280,12 @@ class Context:
 
     @property
     def today(self) -> dt.date:
-        """Today in Finland: the date the eHOKS rules and views reason with."""
-        return self.clock().astimezone(FINLAND).date()
+        """Today in Finland: the date the eHOKS rules and views reason with. Read once per
+        request: every part of one answer is judged on the same day (and a plan's ~50 part
+        statuses do not each read the clock)."""
+        if self._today is None:
+            self._today = self.clock().astimezone(FINLAND).date()
+        return self._today
 
 
 Info = strawberry.Info[Context, None]

@@ -10,7 +10,7 @@ directive is not asked for, so nothing is read, or audited, for it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 from graphql import (
@@ -30,11 +30,52 @@ from graphql import (
     VariableNode,
     is_abstract_type,
 )
+from graphql.execution.values import VariableValues
+
+from hoks_gateway.lru import Lru
+
+MAX_KEPT = 512
+"""Answers kept per process: a few per document and path."""
+
+_kept: Lru[tuple[Hashable, ...], tuple[Any, Any]] = Lru(MAX_KEPT)
+
+
+def _key(info: GraphQLResolveInfo[Any], *what: Hashable) -> tuple[Hashable, ...]:
+    """An answer depends on the field's nodes (of a parsed document the document caches keep),
+    and, through @skip/@include, on the Boolean variables; the key holds ids, so the answer is
+    kept with the nodes and operation it was made for, and only taken for those same objects."""
+    given: Any = info.variable_values
+    variables: Mapping[str, Any] = given.coerced if isinstance(given, VariableValues) else given
+    flags = tuple(sorted((name, value) for name, value in variables.items() if isinstance(value, bool)))
+    return (id(info.operation), *(id(node) for node in info.field_nodes), flags, *what)
+
+
+def _remembered(info: GraphQLResolveInfo[Any], key: tuple[Hashable, ...]) -> Any:
+    found = _kept.get(key)
+    if found is None:
+        return None
+    made_for, answer = found
+    # An id is only unique among living objects: the answer must be for these very objects.
+    operation, nodes = made_for
+    if operation is not info.operation or any(
+        a is not b for a, b in zip(nodes, info.field_nodes, strict=True)
+    ):
+        return None
+    return answer
 
 
 def selected(info: GraphQLResolveInfo[Any], *path: str) -> frozenset[str]:
     """The names of the fields the current field's selection holds at `path` (field names, not
     aliases; nothing when some step of the path is not selected or not an object type)."""
+    key = _key(info, "selected", *path)
+    answer = _remembered(info, key)
+    if answer is None:
+        answer = _selected(info, path)
+        _kept.put(key, ((info.operation, list(info.field_nodes)), answer))
+    return answer  # type: ignore[no-any-return]
+
+
+def _selected(info: GraphQLResolveInfo[Any], path: tuple[str, ...]) -> frozenset[str]:
     schema, fragments, variables = info.schema, info.fragments, info.variable_values
     object_type = _object_type(info.return_type)
     nodes: list[FieldNode] = list(info.field_nodes)
@@ -54,6 +95,15 @@ def one_root_field(info: GraphQLResolveInfo[Any]) -> bool:
     """Whether the operation selects one root field only (`__typename` aside), under which the
     current field is: then the current field's reads are all the personal data the request
     reads of its learner, and may write their audit events themselves (audit/folded.py)."""
+    key = _key(info, "one root field")
+    answer = _remembered(info, key)
+    if answer is None:
+        answer = _one_root_field(info)
+        _kept.put(key, ((info.operation, list(info.field_nodes)), answer))
+    return answer  # type: ignore[no-any-return]
+
+
+def _one_root_field(info: GraphQLResolveInfo[Any]) -> bool:
     root = info.schema.query_type
     if root is None or info.operation.operation is not OperationType.QUERY:
         return False
