@@ -77,13 +77,14 @@ def run(args: argparse.Namespace) -> None:
             counter.close()
     a, b = sides
     print(f"\nA: {args.a_source or 'this checkout'} {args.a_setting}; B: this checkout {args.b_setting}")
-    print("| view | CPU ms/request A · B (B / A) | req/s A · B (B / A) |")
-    print("|---|---|---|")
+    print("| view | CPU ms/request A · B (B / A) | PostgreSQL CPU ms/request A · B | req/s A · B (B / A) |")
+    print("|---|---|---|---|")
     for view in views:
         cpu_a, cpu_b = (statistics.median(s.cpu_ms[view]) for s in sides)
+        db_a, db_b = (statistics.median(s.db_ms[view]) for s in sides)
         rps_a, rps_b = a.median(view, "rps"), b.median(view, "rps")
         print(
-            f"| {TITLES[view]} | {cpu_a:.3f} · {cpu_b:.3f} ({cpu_b / cpu_a:.2f}) "
+            f"| {TITLES[view]} | {cpu_a:.3f} · {cpu_b:.3f} ({cpu_b / cpu_a:.2f}) | {db_a:.3f} · {db_b:.3f} "
             f"| {rps_a:,.0f} · {rps_b:,.0f} ({rps_b / rps_a:.2f}) |"
         )
 

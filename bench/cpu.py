@@ -54,16 +54,27 @@ def _own_cpu_s(pid: int) -> float:
 # nor are backends that ended during the phase. docs/scaling.md reads per-core costs off these.
 
 
+async def backends_cpu_s(connection: asyncpg.Connection) -> dict[int, float]:
+    """CPU seconds so far of each client backend of `connection`'s database but its own."""
+    rows = await connection.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    )
+    return {row["pid"]: _own_cpu_s(row["pid"]) for row in rows}
+
+
+def backends_spent_s(before: Mapping[int, float], after: Mapping[int, float]) -> float:
+    """CPU seconds the backends spent between two readings of `backends_cpu_s`; a backend that
+    started in between spent all of its time in it."""
+    return sum(s - before.get(pid, 0.0) for pid, s in after.items())
+
+
 async def _backends_cpu_s(database_url: str) -> dict[int, float]:
     connection = await asyncpg.connect(database_url)
     try:
-        rows = await connection.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-        )
+        return await backends_cpu_s(connection)
     finally:
         await connection.close()
-    return {row["pid"]: _own_cpu_s(row["pid"]) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,5 @@ async def measured(
     gateway_after = tree_cpu_s(gateway_pid)
     spent = {}
     for name, url in databases.items():
-        after = await _backends_cpu_s(url)
-        # A backend that started during the phase spent all of its time in it.
-        spent[name] = sum(s - before[name].get(pid, 0.0) for pid, s in after.items())
+        spent[name] = backends_spent_s(before[name], await _backends_cpu_s(url))
     return result, Spent(gateway_after - gateway_before, spent)

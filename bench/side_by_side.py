@@ -125,6 +125,11 @@ class SessionCounter:
 
         return self._loop.run_until_complete(count())
 
+    def backends(self) -> dict[int, float]:
+        """CPU seconds so far of the database's client backends (bench/cpu.py): read before and
+        after a measurement, what PostgreSQL spent serving the side measured (one at a time)."""
+        return self._loop.run_until_complete(cpu.backends_cpu_s(self._conn))
+
     def close(self) -> None:
         self._loop.run_until_complete(self._conn.close())
         self._loop.close()
@@ -144,6 +149,8 @@ class Side:
     """The server process of each view (its descendants count too), for CPU per request."""
     cpu_ms: dict[str, list[float]] = field(default_factory=dict)
     """Per view and round: the server's CPU milliseconds per request answered."""
+    db_ms: dict[str, list[float]] = field(default_factory=dict)
+    """Per view and round: PostgreSQL's CPU milliseconds per request answered (its backends)."""
 
     def median(self, view: str, attribute: str) -> float:
         return float(statistics.median(getattr(f, attribute) for f in self.figures[view]))
@@ -248,17 +255,18 @@ def _ratio(side: Side, peer: Side, view: str) -> str:
     return f"**{median:.3f}×**{spread}"
 
 
-def _cpu(side: Side, view: str) -> str:
-    return f"{statistics.median(side.cpu_ms[view]):.2f}" if side.cpu_ms.get(view) else "—"
+def _cpu(side: Side, view: str, spent: str = "cpu_ms") -> str:
+    rounds: dict[str, list[float]] = getattr(side, spent)
+    return f"{statistics.median(rounds[view]):.2f}" if rounds.get(view) else "—"
 
 
 def table(sides: list[Side], views: list[str], sql: dict[str, float]) -> list[str]:
     peer, gw = sides[0], sides[1]
     floor = sides[2] if len(sides) > 2 else None
     head = f"| view | {PEER}: req/s · p50 · p99 ms | gateway: req/s · p50 · p99 ms | gateway / {PEER} |"
-    head += " server CPU ms / request: peer · gateway |"
+    head += " server CPU ms / request: peer · gateway | PostgreSQL CPU ms / request: peer · gateway |"
     head += " SQL / request (gateway) | connections opened / 1k requests: peer · gateway |"
-    rule = "|---|---|---|---|---|---|---|"
+    rule = "|---|---|---|---|---|---|---|---|"
     if floor is not None:
         head += " Python floor: req/s · p50 · p99 ms | floor / peer |"
         rule += "---|---|"
@@ -268,6 +276,7 @@ def table(sides: list[Side], views: list[str], sql: dict[str, float]) -> list[st
         row = f"| {TITLES[view]} | {_cell(peer, view)} | {_cell(gw, view)} |"
         row += f" {_ratio(gw, peer, view)}{invalid} |"
         row += f" {_cpu(peer, view)} · {_cpu(gw, view)} |"
+        row += f" {_cpu(peer, view, 'db_ms')} · {_cpu(gw, view, 'db_ms')} |"
         row += f" {sql[view]:.1f} |" if view in sql else " — |"
         row += f" {peer.connections_per_1k(view):.1f} · {gw.connections_per_1k(view):.1f} |"
         if floor is not None:
@@ -353,17 +362,21 @@ def measure_rounds(
                 url, bodies = side.urls[view], side.bodies[view]
                 wrk.measure(url, bodies, token=side.token, seconds=WARMUP_S, warmup_s=0)
                 before = counter.read()
-                cpu_before = cpu.tree_cpu_s(side.pids[view])
+                cpu_before, db_before = cpu.tree_cpu_s(side.pids[view]), counter.backends()
                 figures = wrk.measure(url, bodies, token=side.token, seconds=args.seconds, warmup_s=0)
-                cpu_ms = 1000 * (cpu.tree_cpu_s(side.pids[view]) - cpu_before) / max(figures.requests, 1)
+                answered = max(figures.requests, 1)
+                cpu_ms = 1000 * (cpu.tree_cpu_s(side.pids[view]) - cpu_before) / answered
+                db_ms = 1000 * cpu.backends_spent_s(db_before, counter.backends()) / answered
                 side.figures.setdefault(view, []).append(figures)
                 side.cpu_ms.setdefault(view, []).append(cpu_ms)
+                side.db_ms.setdefault(view, []).append(db_ms)
                 opened = counter.read() - before
                 side.connections.setdefault(view, []).append(opened)
                 print(
                     f"round {round_number + 1} {view:8} {side.name:20} {figures.rps:9,.1f} req/s "
                     f"p50 {figures.p50_ms:7.1f} ms  p99 {figures.p99_ms:7.1f} ms  bad {figures.bad}  "
-                    f"CPU {cpu_ms:6.2f} ms/request  connections opened {opened}",
+                    f"CPU {cpu_ms:6.2f} ms/request  PostgreSQL {db_ms:6.2f} ms/request  "
+                    f"connections opened {opened}",
                     flush=True,
                 )
 
