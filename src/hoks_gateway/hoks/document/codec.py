@@ -79,7 +79,11 @@ def parse_ehoks(
     )
     # The rules read what was sent (a module-id sent is refused); the model gets what is stored.
     violations.extend(rules.check(cleaned, context))
-    if new_module_id is not None:
+    if new_module_id is random_module_id:
+        # All of a plan's ids from one draw: os.urandom per id was a system call per part.
+        for part, module_id in zip(cleaner.parts, random_module_ids(len(cleaner.parts)), strict=True):
+            part["module-id"] = module_id
+    elif new_module_id is not None:
         for part in cleaner.parts:
             part["module-id"] = str(new_module_id())
     parsed: HoksDocument | None = None
@@ -188,6 +192,25 @@ def random_module_id() -> str:
     return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
+# Each byte of a UUID's version (6th) and variant (8th) position, as random_module_id sets it.
+_VERSION_4 = bytes(b & 0x0F | 0x40 for b in range(256))
+_RFC_4122 = bytes(b & 0x3F | 0x80 for b in range(256))
+
+
+def random_module_ids(count: int) -> list[str]:
+    """`count` new random module-ids, each as random_module_id gives one, from one draw of
+    random bytes and one hex encoding."""
+    drawn = bytearray(os.urandom(16 * count))
+    drawn[6::16] = drawn[6::16].translate(_VERSION_4)
+    drawn[8::16] = drawn[8::16].translate(_RFC_4122)
+    hexed = drawn.hex()
+    return [
+        f"{hexed[at : at + 8]}-{hexed[at + 8 : at + 12]}-{hexed[at + 12 : at + 16]}-"
+        f"{hexed[at + 16 : at + 20]}-{hexed[at + 20 : at + 32]}"
+        for at in range(0, 32 * count, 32)
+    ]
+
+
 def _fill_identifiers(document: HoksDocument) -> None:
     for method in document.acquisition_methods():
         if method.identifier is None:
@@ -197,6 +220,19 @@ def _fill_identifiers(document: HoksDocument) -> None:
 _MODULE_ID = "module-id"
 _NO_KEYS: dict[str, Key] = {}
 _SCALARS = frozenset({int, float, bool})
+
+
+_Where = tuple[object, str | int] | tuple[()]
+"""Where a value is, as (where its parent is, its key or index): a path is spelled out only for
+the rare null, not built for every value walked."""
+
+
+def _loc(where: _Where) -> tuple[str | int, ...]:
+    parts: list[str | int] = []
+    while where:
+        where, part = where  # type: ignore[assignment]
+        parts.append(part)
+    return tuple(reversed(parts))
 
 
 class _Cleaner:
@@ -217,9 +253,7 @@ class _Cleaner:
         """Each object of a model with a module-id, parents before their parts (the order in
         which with_module_ids gives them theirs)."""
 
-    def value(
-        self, value: object, model: type[BaseModel] | None, trimmed: bool, loc: tuple[str | int, ...]
-    ) -> object:
+    def value(self, value: object, model: type[BaseModel] | None, trimmed: bool, where: _Where) -> object:
         # JSON gives dicts, lists, strings and numbers: their exact types first, then anything
         # else by the abstract checks the types stand for.
         kind = type(value)
@@ -228,36 +262,37 @@ class _Cleaner:
         if kind in _SCALARS:
             return value
         if kind is dict or (kind is not list and isinstance(value, Mapping)):
-            return self._object(value, model, loc)  # type: ignore[arg-type]
+            return self._object(value, model, where)  # type: ignore[arg-type]
         if isinstance(value, list):
-            return [self.value(item, model, trimmed, (*loc, index)) for index, item in enumerate(value)]
+            return [self.value(item, model, trimmed, (where, index)) for index, item in enumerate(value)]
         if trimmed and isinstance(value, str):
             return ehoks_trim(value)
         return value
 
     def _object(
-        self, value: Mapping[object, object], model: type[BaseModel] | None, loc: tuple[str | int, ...]
+        self, value: Mapping[object, object], model: type[BaseModel] | None, where: _Where
     ) -> dict[object, object]:
         layout = keys(model) if model is not None else _NO_KEYS
         kept: dict[object, object] = {}
         if _MODULE_ID in layout:
             self.parts.append(kept)
         for key, item in value.items():
-            named = key if isinstance(key, str) else None
             if item is None:
-                self.nulls.append(path_of((*loc, str(key) if named is None else named)))
+                self.nulls.append(path_of((*_loc(where), key if isinstance(key, str) else str(key))))
                 continue
-            held = layout.get(named) if named is not None else None
             kind = type(item)
             if kind is str:
+                held = layout.get(key) if isinstance(key, str) else None
                 kept[key] = ehoks_trim(item) if held is not None and held.trimmed else item  # type: ignore[arg-type]
             elif kind in _SCALARS:
                 kept[key] = item
             else:
+                named = key if isinstance(key, str) else None
+                held = layout.get(named) if named is not None else None
                 kept[key] = self.value(
                     item,
                     held.model if held else None,
                     held.trimmed if held else False,
-                    (*loc, str(key) if named is None else named),
+                    (where, str(key) if named is None else named),
                 )
         return kept
