@@ -234,7 +234,8 @@ _CURRENT = (
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """A plan as an accepted write left it; `document` is None once it is deleted."""
+    """A plan as an accepted write left it; `document` is None once it is deleted, and for the
+    plans of a batch (its answer shows none of them)."""
 
     record: HoksRecord
     document: HoksDocument | None
@@ -267,7 +268,12 @@ class _Accepted:
     study_right_oid: str
     learner_oid: str
     oppilaitos_oid: str
-    document: HoksDocument
+    row: bytes
+    """The plan's row of the insert's `plans` (JSON), made when it was accepted."""
+    document: HoksDocument | None
+    """Kept for the answer of a single create; a batch lets each plan's model go at once
+    (bench/README.md, "Every way a plan is written": its objects were most of what the garbage
+    collector scanned)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +287,11 @@ def _refusal(operation: str, target: _CreateTarget | None) -> AuditEvent:
     if target is None:
         return AuditEvent(operation, Outcome.FAILURE)
     return AuditEvent(operation, Outcome.FAILURE, target.learner_oid, None, target.oppilaitos_oid)
+
+
+def plans_json(rows: Sequence[bytes]) -> str:
+    """The JSON array of rows each already encoded: the text orjson gives the list of them."""
+    return (b"[" + b",".join(rows) + b"]").decode()
 
 
 def _study_right_oid(body: object) -> str | None:
@@ -373,7 +384,9 @@ class HoksWrites:
         # One transaction from the registry lookup to the audit row: a transfer is a handful of
         # round trips, and the study right cannot change under the write.
         async with self._write() as (session, refusals):
-            [created] = await self._create_all(session, author, [body], operation, isolated=False)
+            [created] = await self._create_all(
+                session, author, [body], operation, isolated=False, keep_documents=True
+            )
             if isinstance(created, Refused):
                 refusals.refuse(created)
             await self._finish(session, created)
@@ -388,7 +401,9 @@ class HoksWrites:
         document, in order; the idempotency key's outcome is all of them."""
         author = self._author()
         async with self._transaction() as session:
-            created = await self._create_all(session, author, bodies, operation, isolated=True)
+            created = await self._create_all(
+                session, author, bodies, operation, isolated=True, keep_documents=False
+            )
             refusals = [c.audit for c in created if isinstance(c, Refused)]
             await record(session, self.actor, refusals)
             await claims.finish(session, self.claim, {"results": [c.as_json() for c in created]})
@@ -402,10 +417,12 @@ class HoksWrites:
         operation: str,
         *,
         isolated: bool,
+        keep_documents: bool,
     ) -> list[Created]:
         """Judge every document against the registry (read once for all of them), then write the
         accepted ones with one statement. `isolated`: a plan the database refuses is left out
-        alone (savepoints) instead of failing the transaction."""
+        alone (savepoints) instead of failing the transaction. `keep_documents`: each Written
+        holds its plan's model (else None)."""
         results: dict[int, Created] = {}
         named: dict[int, str] = {}
         for index, body in enumerate(bodies):
@@ -452,7 +469,9 @@ class HoksWrites:
                 results[index] = Refused(error, _refusal(operation, target))
                 continue
             taken.add(oid)
-            accepted.append(_Accepted(index, oid, right.learner_oid, right.oppilaitos_oid, document))
+            row = self._plan_row(oid, right.learner_oid, right.oppilaitos_oid, document)
+            kept = document if keep_documents else None
+            accepted.append(_Accepted(index, oid, right.learner_oid, right.oppilaitos_oid, row, kept))
         results |= await self._insert(session, author, accepted, operation, isolated=isolated)
         return [results[index] for index in range(len(bodies))]
 
@@ -522,28 +541,31 @@ class HoksWrites:
                 results[plan.index] = Refused(client_error(error, operation), _refusal(operation, target))
         return results
 
+    @classmethod
+    def _plan_row(
+        cls, study_right_oid: str, learner_oid: str, oppilaitos_oid: str, document: HoksDocument
+    ) -> bytes:
+        stored = to_storage(document)
+        return orjson.dumps(
+            {
+                "study_right_oid": study_right_oid,
+                "learner_oid": learner_oid,
+                "organisation_oid": oppilaitos_oid,
+                **cls._columns(document, stored),
+                "paths": list(stored),
+                "document": stored,
+            }
+        )
+
     async def _insert_rows(
         self, session: AsyncConnection, author: _Author, accepted: Sequence[_Accepted], operation: str
     ) -> dict[int, Created]:
         """One statement: every plan, its revision and its audit event (a study right that has a
         plan already is skipped by ON CONFLICT, also against a concurrent create)."""
-        plans = []
-        for plan in accepted:
-            stored = to_storage(plan.document)
-            plans.append(
-                {
-                    "study_right_oid": plan.study_right_oid,
-                    "learner_oid": plan.learner_oid,
-                    "organisation_oid": plan.oppilaitos_oid,
-                    **self._columns(plan.document, stored),
-                    "paths": list(stored),
-                    "document": stored,
-                }
-            )
         rows = await session.execute(
             _INSERT_MANY,
             {
-                "plans": orjson.dumps(plans).decode(),
+                "plans": plans_json([plan.row for plan in accepted]),
                 "now": self.clock(),
                 "source": author.source,
                 "principal_kind": author.principal.kind.value,
