@@ -45,7 +45,7 @@ from hoks_gateway.auth.principal import Principal
 from hoks_gateway.body_limit import declared_over
 from hoks_gateway.graphql import http
 from hoks_gateway.graphql.document_cache import caches_of
-from hoks_gateway.graphql.input_checks import problems
+from hoks_gateway.graphql.input_checks import body_may_hold_nul, problems
 from hoks_gateway.graphql.limits import validation_rules
 from hoks_gateway.graphql.schema import schema
 from hoks_gateway.graphql.trusted_documents import EXEMPT
@@ -124,7 +124,9 @@ class DirectPost:
         limits = state.limits
         given = variables or {}
         document = caches.ready(query, limits, given, validation_rules(limits))
-        if document is None or problems(document, query, given, operation_name):
+        if document is None or problems(
+            document, query, given, operation_name, variables_may_hold_nul=body_may_hold_nul(body)
+        ):
             return None
         try:
             kind = get_operation_type(document, operation_name)

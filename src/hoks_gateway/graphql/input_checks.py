@@ -72,10 +72,27 @@ class _NulLiteral(Visitor):
         return None
 
 
+_NUL_ESCAPE = b"\\u0000"
+
+
+def body_may_hold_nul(body: bytes) -> bool:
+    """False when no value decoded from the JSON text `body` can hold a NUL: JSON spells U+0000
+    only as the escape `\\u0000` (a raw control character is refused by the decoder), so a body
+    without one needs no variable encoded again to look (a bulk import's is a megabyte)."""
+    return _NUL_ESCAPE in body
+
+
 def problems(
-    document: DocumentNode, query: str, variables: Mapping[str, Any], operation_name: str | None
+    document: DocumentNode,
+    query: str,
+    variables: Mapping[str, Any],
+    operation_name: str | None,
+    *,
+    variables_may_hold_nul: bool = True,
 ) -> list[BadUserInput]:
-    """What the request sends that no field takes, each as the error that says what to fix."""
+    """What the request sends that no field takes, each as the error that says what to fix.
+    `variables_may_hold_nul` False (body_may_hold_nul of the body they came from) skips their
+    NUL check."""
     found: list[BadUserInput] = []
     if operation_name is not None and len(operation_name) > MAX_OPERATION_NAME:
         found.append(
@@ -84,7 +101,7 @@ def problems(
                 f"records at most {MAX_OPERATION_NAME}: shorten it."
             )
         )
-    for name, value in variables.items():
+    for name, value in variables.items() if variables_may_hold_nul else ():
         where = _nul_path(value, f"${name}") if _may_hold_nul(value) else None
         if where is not None:
             found.append(BadUserInput(f"The variable {where} {_MESSAGE}"))
