@@ -4,10 +4,35 @@ not see is NULL, as its loader would have found nothing (hoks/plan_view.py, lear
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, select
+from sqlalchemy import CTE, ColumnElement, Select, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import TypeEngine
+
+
+def keyed(column: Any, name: str, type_: TypeEngine[Any], single: bool) -> ColumnElement[bool]:
+    """`column` equal to the parameter `name`: one value when `single`, else any of an array.
+
+    A view's root is nearly always one plan or one learner, and one key is compared as a scalar.
+    The read statements are prepared, and PostgreSQL keeps one generic plan for a prepared
+    statement once it looks no dearer than planning for each run's values; for `= ANY($n)` it
+    guesses ten keys, the generic plan looks dearer, and it planned the whole view statement again
+    on every run: half of the database's CPU for a view read (docs/performance.md, "Generic
+    plans"). For `= $n` the generic plan costs the same, and the server keeps it after five runs.
+    """
+    match: ColumnElement[bool] = (
+        column == bindparam(name, type_=type_)
+        if single
+        else column == any_(bindparam(name, type_=ARRAY(type_)))
+    )
+    return match
+
+
+def key_values(name: str, keys: Sequence[Any]) -> dict[str, Any]:
+    """The parameter of `keyed(..., name, ..., single=len(keys) == 1)`."""
+    return {name: keys[0]} if len(keys) == 1 else {name: list(keys)}
 
 
 class Levels:

@@ -15,14 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, any_, bindparam, cast, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import BigInteger, Text, cast, select
 
 from hoks_gateway.audit.folded import Fold, audit_insert, event
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Hoks, Learner, StudyRight
-from hoks_gateway.db.view_levels import Levels
+from hoks_gateway.db.view_levels import Levels, key_values, keyed
 from hoks_gateway.hoks.repository import HOKS_COLUMNS, HoksRecord
 from hoks_gateway.learners.repository import (
     LEARNER_COLUMNS,
@@ -83,7 +82,6 @@ def plan_wants(fields: frozenset[str]) -> PlanWants:
     )
 
 
-_IDS = bindparam("ids", type_=ARRAY(BigInteger))
 _RECORD = len(HOKS_COLUMNS)
 _LEARNER = len(LEARNER_COLUMNS)
 _STUDY_RIGHT = len(STUDY_RIGHT_COLUMNS)
@@ -94,10 +92,10 @@ def plan_columns(document: bool) -> tuple[Any, ...]:
     return (*HOKS_COLUMNS, cast(Hoks.document, Text).label("document")) if document else HOKS_COLUMNS
 
 
-def _statement(scope: Scope, wants: PlanWants, fold: bool) -> Any:
+def _statement(scope: Scope, wants: PlanWants, fold: bool, single: bool) -> Any:
     plan = (
         select(*plan_columns(wants.document))
-        .where(Hoks.id == any_(_IDS), Hoks.deleted_at.is_(None), scope.hoks_visible())
+        .where(keyed(Hoks.id, "ids", BigInteger(), single), Hoks.deleted_at.is_(None), scope.hoks_visible())
         .cte("plan")
     )
     levels = Levels(plan)
@@ -128,10 +126,11 @@ async def plans_read(
 ) -> dict[int, PlanRead]:
     """Plan id -> the plan read with what `wants` names, for the plans the caller may see; with
     `fold`, the statement has inserted one audit event per plan returned."""
+    single = len(ids) == 1
     rows = await reads.fetch(
-        ("hoks.plan_view", scope.kind, wants, fold is not None),
-        lambda: _statement(scope, wants, fold is not None),
-        ids=list(ids),
+        ("hoks.plan_view", scope.kind, wants, fold is not None, single),
+        lambda: _statement(scope, wants, fold is not None, single),
+        **key_values("ids", ids),
         **scope.parameters,
         **(fold.parameters if fold is not None else {}),
     )

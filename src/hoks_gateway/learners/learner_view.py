@@ -15,14 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, exists, literal, null, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import String, exists, literal, null, select
 
 from hoks_gateway.audit.folded import Fold, audit_insert, event
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Hoks, Learner, StudyRight
-from hoks_gateway.db.view_levels import Levels
+from hoks_gateway.db.view_levels import Levels, key_values, keyed
 from hoks_gateway.hoks.plan_view import plan_columns
 from hoks_gateway.hoks.repository import HOKS_COLUMNS, HoksRecord
 from hoks_gateway.learners.repository import (
@@ -58,15 +57,16 @@ class LearnerRead:
     """Visible to the caller, newest first (as study_rights_of_learners orders them)."""
 
 
-_OIDS = bindparam("oids", type_=ARRAY(String(64)))
 _LEARNER = len(LEARNER_COLUMNS)
 _STUDY_RIGHT = len(STUDY_RIGHT_COLUMNS)
 _RECORD = len(HOKS_COLUMNS)
 
 
-def _statement(scope: Scope, wants: LearnerWants, fold: bool) -> Any:
+def _statement(scope: Scope, wants: LearnerWants, fold: bool, single: bool) -> Any:
     learner = (
-        select(*LEARNER_COLUMNS).where(Learner.oid == any_(_OIDS), scope.learner_visible()).cte("learner")
+        select(*LEARNER_COLUMNS)
+        .where(keyed(Learner.oid, "oids", String(64), single), scope.learner_visible())
+        .cte("learner")
     )
     levels = Levels(learner)
     order: list[Any] = [learner.c.oid]
@@ -109,10 +109,11 @@ async def learners_read(
 ) -> dict[str, LearnerRead]:
     """Learner OID -> the learner read as deep as `wants` names, for the learners the caller may
     see; with `fold`, the statement has inserted their audit events."""
+    single = len(oids) == 1
     rows = await reads.fetch(
-        ("learners.learner_view", scope.kind, wants, fold is not None),
-        lambda: _statement(scope, wants, fold is not None),
-        oids=list(oids),
+        ("learners.learner_view", scope.kind, wants, fold is not None, single),
+        lambda: _statement(scope, wants, fold is not None, single),
+        **key_values("oids", oids),
         **scope.parameters,
         **(fold.parameters if fold is not None else {}),
     )
