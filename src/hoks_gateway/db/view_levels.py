@@ -4,12 +4,19 @@ not see is NULL, as its loader would have found nothing (hoks/plan_view.py, lear
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CTE, ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeEngine
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from hoks_gateway.audit.folded import Fold
+    from hoks_gateway.authz.scope import Scope
+    from hoks_gateway.db.reads import Reads
 
 
 def keyed(column: Any, name: str, type_: TypeEngine[Any], single: bool) -> ColumnElement[bool]:
@@ -30,9 +37,27 @@ def keyed(column: Any, name: str, type_: TypeEngine[Any], single: bool) -> Colum
     return match
 
 
-def key_values(name: str, keys: Sequence[Any]) -> dict[str, Any]:
-    """The parameter of `keyed(..., name, ..., single=len(keys) == 1)`."""
-    return {name: keys[0]} if len(keys) == 1 else {name: list(keys)}
+async def view_rows(
+    reads: Reads,
+    view: str,
+    name: str,
+    keys: Sequence[Any],
+    scope: Scope,
+    wants: Hashable,
+    fold: Fold | None,
+    build: Callable[[Scope, Any, bool, bool], Any],
+) -> list[asyncpg.Record]:
+    """The rows of the view `view` for `keys` (the parameter `name` of `keyed`): its statement
+    `build(scope, wants, folded, single)`, compiled once per principal kind and shape; with
+    `fold`, the statement also inserts the audit events (audit/folded.py)."""
+    single = len(keys) == 1
+    return await reads.fetch(
+        (view, scope.kind, wants, fold is not None, single),
+        lambda: build(scope, wants, fold is not None, single),
+        **({name: keys[0]} if single else {name: list(keys)}),
+        **scope.parameters,
+        **(fold.parameters if fold is not None else {}),
+    )
 
 
 class Levels:

@@ -21,7 +21,7 @@ from hoks_gateway.audit.folded import Fold, audit_insert, event
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Hoks, Learner, StudyRight
-from hoks_gateway.db.view_levels import Levels, key_values, keyed
+from hoks_gateway.db.view_levels import Levels, keyed, view_rows
 from hoks_gateway.hoks.repository import HOKS_COLUMNS, HoksRecord
 from hoks_gateway.learners.repository import (
     LEARNER_COLUMNS,
@@ -126,14 +126,7 @@ async def plans_read(
 ) -> dict[int, PlanRead]:
     """Plan id -> the plan read with what `wants` names, for the plans the caller may see; with
     `fold`, the statement has inserted one audit event per plan returned."""
-    single = len(ids) == 1
-    rows = await reads.fetch(
-        ("hoks.plan_view", scope.kind, wants, fold is not None, single),
-        lambda: _statement(scope, wants, fold is not None, single),
-        **key_values("ids", ids),
-        **scope.parameters,
-        **(fold.parameters if fold is not None else {}),
-    )
+    rows = await view_rows(reads, "hoks.plan_view", "ids", ids, scope, wants, fold, _statement)
     found: dict[int, PlanRead] = {}
     for row in rows:
         values = tuple(row)

@@ -21,7 +21,7 @@ from hoks_gateway.audit.folded import Fold, audit_insert, event
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.tables import Hoks, Learner, StudyRight
-from hoks_gateway.db.view_levels import Levels, key_values, keyed
+from hoks_gateway.db.view_levels import Levels, keyed, view_rows
 from hoks_gateway.hoks.plan_view import plan_columns
 from hoks_gateway.hoks.repository import HOKS_COLUMNS, HoksRecord
 from hoks_gateway.learners.repository import (
@@ -109,14 +109,7 @@ async def learners_read(
 ) -> dict[str, LearnerRead]:
     """Learner OID -> the learner read as deep as `wants` names, for the learners the caller may
     see; with `fold`, the statement has inserted their audit events."""
-    single = len(oids) == 1
-    rows = await reads.fetch(
-        ("learners.learner_view", scope.kind, wants, fold is not None, single),
-        lambda: _statement(scope, wants, fold is not None, single),
-        **key_values("oids", oids),
-        **scope.parameters,
-        **(fold.parameters if fold is not None else {}),
-    )
+    rows = await view_rows(reads, "learners.learner_view", "oids", oids, scope, wants, fold, _statement)
     found: dict[str, LearnerRead] = {}
     for row in rows:
         values = tuple(row)
