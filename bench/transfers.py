@@ -131,7 +131,8 @@ async def _register(url: str, plans: int, rng: random.Random) -> list[tuple[str,
 
 
 STARTED = dt.date(2023, 8, 1)
-STUDY_RIGHT_COLUMNS = (
+"""When every study right of the bench started (the template's work periods lie after it)."""
+STUDY_RIGHT_COLUMNS = [
     "oid",
     "learner_oid",
     "oppilaitos_oid",
@@ -139,8 +140,7 @@ STUDY_RIGHT_COLUMNS = (
     "kind",
     "status",
     "started_on",
-)
-"""When every study right of the bench started (the template's work periods lie after it)."""
+]
 
 
 async def _add_study_rights(
@@ -158,15 +158,7 @@ async def _add_study_rights(
             (right, learner, oppilaitos, koulutustoimija, "VOCATIONAL", "lasna", STARTED)
             for learner, right in pairs
         ],
-        columns=[
-            "oid",
-            "learner_oid",
-            "oppilaitos_oid",
-            "koulutustoimija_oid",
-            "kind",
-            "status",
-            "started_on",
-        ],
+        columns=STUDY_RIGHT_COLUMNS,
     )
 
 
