@@ -12,7 +12,6 @@ import re
 import statistics
 import uuid
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -232,7 +231,7 @@ def test_every_generated_plan_passes_the_document_model_as_a_service_transfer(ge
     for document in generated.documents:
         right = generated.study_rights[document["opiskeluoikeus-oid"]]
         # The row the write pipeline reads: the study right, and its learner's TUVA study rights.
-        row = SimpleNamespace(**right._asdict(), learner_tuva_oids=tuva_of[right.learner_oid])
+        row = {**right._asdict(), "learner_tuva_oids": tuva_of[right.learner_oid]}
         sent = without_module_ids(document)
         parse_ehoks(sent, mode="create", manual=False, study_right=facts_of(right.oid, row), today=AS_OF)
 

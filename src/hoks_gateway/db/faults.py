@@ -130,11 +130,19 @@ class FaultWatch:
         """A write transaction committed: the disk has room again."""
         self._full_at = None
 
-    def _on_error(self, context: ExceptionContext) -> None:
-        fault = database_fault(context.original_exception)
+    def noted(self, error: BaseException) -> RetryLater | None:
+        """The fault in `error` (database_fault), a full disk remembered: for the engine's
+        errors and those of a write on the primary's asyncpg pool (Database.autocommit)."""
+        fault = database_fault(error)
         if isinstance(fault, DatabaseFull):
             self._full_at = time.monotonic()
-        elif isinstance(context.original_exception, TimeoutError):
+        return fault
+
+    def _on_error(self, context: ExceptionContext) -> None:
+        fault = self.noted(context.original_exception)
+        if isinstance(fault, DatabaseFull):
+            return
+        if isinstance(context.original_exception, TimeoutError):
             # The command timeout: the server did not answer (frozen, partitioned). The
             # connection may still deliver the late answer, so it is never used again.
             context.is_disconnect = True

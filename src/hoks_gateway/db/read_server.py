@@ -1,4 +1,5 @@
-"""One PostgreSQL server the reads go to, with its asyncpg pool (db/reads.py)."""
+"""One PostgreSQL server the reads go to, with its asyncpg pool (db/reads.py); also the pool of
+the primary's one-statement writes (Database.autocommit)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ class ReadServer:
     url: str
     size: int
     connect_arguments: dict[str, Any]
+    role: str = "reads"
+    """What the pool is for, in its metrics' name."""
+    peers: list[ReadServer] = field(default_factory=list)
+    """The other pools to the same server (`pair`)."""
     reads: int = 0
     """Statements run here since start (metrics)."""
     waits: int = 0
@@ -39,9 +44,10 @@ class ReadServer:
             except TimeoutError:
                 # The command timeout: the server did not answer (frozen, partitioned). The
                 # connection may still deliver the late answer, so it is never used again; the
-                # pool's other connections lead to the same server and are replaced as well.
+                # pool's other connections lead to the same server and are replaced as well, and
+                # so are those of the other pools to it (`peers`).
                 connection.terminate()
-                await pool.expire_connections()
+                await self.forget_connections()
                 raise
             except (asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
                 if isinstance(error, asyncpg.InterfaceError) and not connection.is_closed():
@@ -63,20 +69,27 @@ class ReadServer:
                 await connection.execute(sql, *arguments)
             except TimeoutError:
                 connection.terminate()
-                await pool.expire_connections()
+                await self.forget_connections()
                 raise
         metrics.count_statement(time.perf_counter() - started)
 
     async def forget_connections(self) -> None:
-        """The server went away: its pooled connections are replaced before they are used again."""
-        if self._pool is not None:
-            await self._pool.expire_connections()
+        """The server went away: its pooled connections, and its peers', are replaced before they
+        are used again."""
+        for server in (self, *self.peers):
+            if server._pool is not None:
+                await server._pool.expire_connections()
+
+    def pair(self, other: ReadServer) -> None:
+        """`other` is a pool to the same server: each forgets its connections with the other."""
+        self.peers.append(other)
+        other.peers.append(self)
 
     def use(self) -> PoolUse:
         pool = self._pool
         size = 0 if pool is None else pool.get_size()
         idle = 0 if pool is None else pool.get_idle_size()
-        return PoolUse(f"reads:{self.name}", size, size - idle, self.waits)
+        return PoolUse(f"{self.role}:{self.name}", size, size - idle, self.waits)
 
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:

@@ -11,9 +11,11 @@ Every value a statement needs is a named parameter given when it runs: the scope
 used, so a statement compiled for one caller can never carry that caller's values to another
 (running a statement without one of its parameters is an error).
 
-Writes, and the reads inside a write's transaction, stay on SQLAlchemy's engine (db/sessions.py),
-on the primary; so do the reads that decide who may do what (service accounts, trusted
-documents), which must never lag. Every other read can be served by a read replica (`Reads`).
+Writes made of several statements, and the reads inside their transactions, stay on SQLAlchemy's
+engine (db/sessions.py), on the primary. A write that is one statement (a create without an
+idempotency key, hoks/service.py) and the reads that must never lag (service accounts, the
+registry a create is judged against) run here on the primary's pool (`fetch_primary`). Every
+other read can be served by a read replica (`Reads`).
 """
 
 from __future__ import annotations
@@ -131,10 +133,27 @@ class Reads:
         self, key: Hashable, build: Callable[[], ClauseElement], **values: Any
     ) -> list[asyncpg.Record]:
         """The rows of the statement `build` makes (compiled once for `key`), with `values`."""
+        statement = self._compiled(key, build)
+        return await self._run(statement.sql, statement.arguments(values))
+
+    async def fetch_primary(
+        self,
+        key: Hashable,
+        build: Callable[[], ClauseElement],
+        values: Mapping[str, Any],
+        server: ReadServer | None = None,
+    ) -> list[asyncpg.Record]:
+        """fetch, always on the primary: for the reads that must never lag (who may do what, the
+        registry a write is judged against); or on `server`, the primary's pool of one-statement
+        writes (Database.autocommit)."""
+        statement = self._compiled(key, build)
+        return await (server or self.primary).fetch(statement.sql, statement.arguments(values))
+
+    def _compiled(self, key: Hashable, build: Callable[[], ClauseElement]) -> ReadStatement:
         statement = self._statements.get(key)
         if statement is None:
             statement = self._statements[key] = compile_read(build())
-        return await self._run(statement.sql, statement.arguments(values))
+        return statement
 
     async def fetch_built(self, statement: ClauseElement) -> list[asyncpg.Record]:
         """The rows of a statement built for this request (its values in it): for statements

@@ -14,10 +14,12 @@ crash test).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -27,13 +29,15 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql import ClauseElement
 
 from hoks_gateway.db import metrics
 from hoks_gateway.db.faults import FaultWatch
 from hoks_gateway.db.metrics import PoolUse
+from hoks_gateway.db.read_server import ReadServer
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.urls import async_url, driver_connect_arguments
-from hoks_gateway.errors import DatabaseFull
+from hoks_gateway.errors import DatabaseFull, DatabaseReadOnly
 from hoks_gateway.observability import prometheus
 
 
@@ -52,6 +56,10 @@ class Database:
     faults: FaultWatch
     reads: Reads
     """The read pool: loader batches and lists (db/reads.py)."""
+    writes: ReadServer
+    """The primary's asyncpg pool of writes that are one statement (`autocommit`). Its own, as
+    the engine's: a connection opened while the database took no writes (read-only) is then only
+    ever opened for a write, which fails and has it replaced, never kept by the reads."""
     _use: _EngineUse
     memo: dict[str, object] = field(default_factory=dict)
     """Process-local caches of immutable things read from this database (bounded; e.g. parsed
@@ -93,20 +101,24 @@ class Database:
         # Same pool; its connections are switched to autocommit on checkout (a client-side flag
         # for asyncpg: no statement) and back on return.
         reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        reads = Reads(
+            url,
+            pool_size,
+            connect_timeout_s,
+            command_timeout_s,
+            statement_timeout_ms,
+            replica_urls,
+            replica_max_lag_ms,
+        )
+        writes = ReadServer("primary", url, pool_size, connect_args, role="writes")
+        writes.pair(reads.primary)
         return cls(
             engine,
             async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
             async_sessionmaker(reader, expire_on_commit=False, autoflush=False),
             faults,
-            Reads(
-                url,
-                pool_size,
-                connect_timeout_s,
-                command_timeout_s,
-                statement_timeout_ms,
-                replica_urls,
-                replica_max_lag_ms,
-            ),
+            reads,
+            writes,
             _EngineUse(pool_size + max_overflow),
         )
 
@@ -162,12 +174,33 @@ class Database:
         self.faults.committed()
         await self.reads.committed()
 
+    async def autocommit(
+        self, key: Hashable, build: Callable[[], ClauseElement], values: Mapping[str, Any]
+    ) -> list[asyncpg.Record]:
+        """A write that is one statement, on the primary's asyncpg pool (Reads.fetch_primary):
+        PostgreSQL commits it as it runs, all of it or none. No BEGIN and COMMIT, and none of the
+        engine's work per statement, which cost a single transfer more CPU than its rules
+        (bench/README.md, "A single create as one statement"). Faults are noted as the engine's
+        are (FaultWatch), and the request's reads include the write as after transaction()."""
+        try:
+            rows = await self.reads.fetch_primary(key, build, values, self.writes)
+        except Exception as error:
+            if isinstance(self.faults.noted(error), DatabaseReadOnly):
+                # A standby after failover, or a server set read-only: the pool's connections
+                # (this one as it is released) are replaced, so that writes reach a writable
+                # server as soon as there is one again.
+                await self.writes.forget_connections()
+            raise
+        self.faults.committed()
+        await self.reads.committed()
+        return rows
+
     def pools(self) -> list[PoolUse]:
         """The engine's pool and the read pool's, as they stand (for the metrics)."""
         pool = self.engine.pool
         assert isinstance(pool, QueuePool)
         engine = PoolUse("engine", pool.checkedin() + pool.checkedout(), pool.checkedout(), self._use.waits)
-        return [engine, *self.reads.pools()]
+        return [engine, self.writes.use(), *self.reads.pools()]
 
     def _note_wait(self) -> None:
         # Counted when the session starts: it takes its connection with its first statement.
@@ -177,6 +210,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.reads.close()
+        await self.writes.close()
         await self.engine.dispose()
 
 

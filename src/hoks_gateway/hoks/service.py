@@ -23,8 +23,10 @@ row. A typed input cannot carry an id. An eHOKS body for a create that carries o
 (`read-only-field`); one for an update or replace may carry the plan's own id (eHOKS's PUT and
 PATCH require it), any other is `plan-id-mismatch`.
 
-Every accepted write is one transaction: the plan row, its revision (the whole document as it
-then stood, and the changed paths) and the audit event commit together or not at all. Updates
+Every accepted write commits its plan row, its revision (the whole document as it then stood,
+and the changed paths) and its audit event together or not at all: one statement writes them,
+inside a transaction or, for a create without an idempotency key, on its own
+(hoks/statements.py). Updates
 lock the plan row first (SELECT ... FOR UPDATE), so concurrent writes to one plan never
 interleave and `expectedRevision` is compared with the revision that is really being replaced.
 Under an idempotency key the key is that transaction's first statement and its outcome (the
@@ -35,13 +37,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
 
 import orjson
-from sqlalchemy import Executable, Select, String, any_, bindparam, func, literal, select, text
+from sqlalchemy import Select, String, any_, bindparam, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -80,6 +82,7 @@ from hoks_gateway.hoks.document import (
 from hoks_gateway.hoks.document.codec import random_module_id
 from hoks_gateway.hoks.document.status import PlanProgress
 from hoks_gateway.hoks.repository import HoksRecord
+from hoks_gateway.hoks.statements import InTransaction, OnTheirOwn, Row, Statements, built
 from hoks_gateway.idempotency import claims
 from hoks_gateway.idempotency.claims import Claim
 from hoks_gateway.observability import prometheus
@@ -193,20 +196,6 @@ def _study_rights(scope: Scope) -> Select[Any]:
         scope.study_right_visible().label("visible"),
         _learner_tuva_oids(StudyRight.learner_oid).label("learner_tuva_oids"),
     ).where(StudyRight.oid == any_(bindparam("oids", type_=ARRAY(String))))
-
-
-_statements: dict[Hashable, Executable] = {}
-
-
-def _built(key: Hashable, build: Callable[[], Executable]) -> Executable:
-    """The statement `build` makes, built once per `key`: the caller's kind, on which alone the
-    scope's predicates depend. Every run passes the scope's values (`Scope.parameters`), so the
-    values a statement was built with are never used, and SQLAlchemy keeps a statement's cache
-    key on it: a reused one is not walked again on every write."""
-    statement = _statements.get(key)
-    if statement is None:
-        statement = _statements[key] = build()
-    return statement
 
 
 _REGISTERED_LEARNERS = select(Learner.oid).where(
@@ -327,11 +316,11 @@ class _Current:
     facts: StudyRightFacts
 
 
-def facts_of(oid: str, row: Any, prefix: str = "") -> StudyRightFacts:
+def facts_of(oid: str, row: Row, prefix: str = "") -> StudyRightFacts:
     """StudyRightFacts from a row with kind/status/started_on/planned_end_on/learner_oid/telma."""
 
     def get(name: str) -> Any:
-        return getattr(row, prefix + name)
+        return row[prefix + name]
 
     return StudyRightFacts(
         oid=oid,
@@ -381,15 +370,31 @@ class HoksWrites:
         if _study_right_oid(body) is None:
             async with self._failures_audited(AuditEvent(operation, Outcome.FAILURE)):
                 self._judge_alone(body, author)
-        # One transaction from the registry lookup to the audit row: a transfer is a handful of
-        # round trips, and the study right cannot change under the write.
+        if self.claim is None:
+            # The lookup, then the write as one statement committed as it runs
+            # (hoks/statements.py): what a transaction around them held, it holds alone.
+            async with self._refusals() as refusals:
+                return await self._create_one(OnTheirOwn(self.db), refusals, author, body, operation)
+        # Under a key, one transaction from the key to the outcome.
         async with self._write() as (session, refusals):
-            [created] = await self._create_all(
-                session, author, [body], operation, isolated=False, keep_documents=True
-            )
-            if isinstance(created, Refused):
-                refusals.refuse(created)
+            created = await self._create_one(InTransaction(session), refusals, author, body, operation)
             await self._finish(session, created)
+        return created
+
+    async def _create_one(
+        self,
+        statements: Statements,
+        refusals: _Refusals,
+        author: _Author,
+        body: Mapping[str, Any],
+        operation: str,
+    ) -> Written:
+        """A batch of one, its refusal raised."""
+        [created] = await self._create_all(
+            statements, author, [body], operation, isolated=False, keep_documents=True
+        )
+        if isinstance(created, Refused):
+            refusals.refuse(created)
         return created
 
     async def create_batch(
@@ -402,7 +407,7 @@ class HoksWrites:
         author = self._author()
         async with self._transaction() as session:
             created = await self._create_all(
-                session, author, bodies, operation, isolated=True, keep_documents=False
+                InTransaction(session), author, bodies, operation, isolated=True, keep_documents=False
             )
             refusals = [c.audit for c in created if isinstance(c, Refused)]
             await record(session, self.actor, refusals)
@@ -411,7 +416,7 @@ class HoksWrites:
 
     async def _create_all(
         self,
-        session: AsyncConnection,
+        statements: Statements,
         author: _Author,
         bodies: Sequence[object],
         operation: str,
@@ -421,7 +426,8 @@ class HoksWrites:
     ) -> list[Created]:
         """Judge every document against the registry (read once for all of them), then write the
         accepted ones with one statement. `isolated`: a plan the database refuses is left out
-        alone (savepoints) instead of failing the transaction. `keep_documents`: each Written
+        alone (savepoints, so `statements` must be InTransaction) instead of failing the
+        transaction. `keep_documents`: each Written
         holds its plan's model (else None)."""
         results: dict[int, Created] = {}
         named: dict[int, str] = {}
@@ -434,8 +440,8 @@ class HoksWrites:
                 self._judge_alone(body, author)
             except GatewayError as error:
                 results[index] = Refused(error, AuditEvent(operation, Outcome.FAILURE))
-        rights = await self._study_rights(session, named.values())
-        registered = await self._registered_learners(session, bodies, named, rights)
+        rights = await self._study_rights(statements, named.values())
+        registered = await self._registered_learners(statements, bodies, named, rights)
         accepted: list[_Accepted] = []
         taken: set[str] = set()
         for index, oid in named.items():
@@ -443,7 +449,7 @@ class HoksWrites:
             assert isinstance(body, Mapping)
             right = rights.get(oid)
             try:
-                if right is None or not self._reaches(right.visible, right.oppilaitos_oid):
+                if right is None or not self._reaches(right["visible"], right["oppilaitos_oid"]):
                     # Unknown and out of reach read alike: nothing about it reaches the caller.
                     # eHOKS's words (docs/reference/ehoks-backend.md §3): the registry is the
                     # gateway's Koski.
@@ -458,21 +464,24 @@ class HoksWrites:
                     manual=author.manual,
                     study_right=facts_of(oid, right),
                     today=self.today,
-                    learner_registered=learner == right.learner_oid or learner in registered,
+                    learner_registered=learner == right["learner_oid"] or learner in registered,
                     new_module_id=random_module_id,
                 )
-                require_privilege(self.scope, right.oppilaitos_oid, Privilege.WRITE)
+                require_privilege(self.scope, right["oppilaitos_oid"], Privilege.WRITE)
                 if oid in taken:  # twice in one batch: the first one is the plan
                     raise _already_exists(deleted=False)
             except GatewayError as error:
-                target = None if right is None else _CreateTarget(right.learner_oid, right.oppilaitos_oid)
+                target = (
+                    None if right is None else _CreateTarget(right["learner_oid"], right["oppilaitos_oid"])
+                )
                 results[index] = Refused(error, _refusal(operation, target))
                 continue
             taken.add(oid)
-            row = self._plan_row(oid, right.learner_oid, right.oppilaitos_oid, document)
+            learner_oid, oppilaitos_oid = right["learner_oid"], right["oppilaitos_oid"]
+            row = self._plan_row(oid, learner_oid, oppilaitos_oid, document)
             kept = document if keep_documents else None
-            accepted.append(_Accepted(index, oid, right.learner_oid, right.oppilaitos_oid, row, kept))
-        results |= await self._insert(session, author, accepted, operation, isolated=isolated)
+            accepted.append(_Accepted(index, oid, learner_oid, oppilaitos_oid, row, kept))
+        results |= await self._insert(statements, author, accepted, operation, isolated=isolated)
         return [results[index] for index in range(len(bodies))]
 
     def _judge_alone(self, body: object, author: _Author) -> None:
@@ -480,20 +489,23 @@ class HoksWrites:
         parse_ehoks(body, mode="create", manual=author.manual, study_right=None, today=self.today)
         raise AssertionError("parse_ehoks requires a well-formed opiskeluoikeus-oid")
 
-    async def _study_rights(self, session: AsyncConnection, oids: Iterable[str]) -> dict[str, Any]:
+    async def _study_rights(self, statements: Statements, oids: Iterable[str]) -> dict[str, Row]:
         wanted = sorted(set(oids))
         if not wanted:
             return {}
-        statement = _built(("study_rights", self.scope.kind), lambda: _study_rights(self.scope))
-        rows = await session.execute(statement, {"oids": wanted, **self.scope.parameters})
-        return {row.oid: row for row in rows}
+        rows = await statements.rows(
+            ("study_rights", self.scope.kind),
+            lambda: _study_rights(self.scope),
+            {"oids": wanted, **self.scope.parameters},
+        )
+        return {row["oid"]: row for row in rows}
 
     async def _registered_learners(
         self,
-        session: AsyncConnection,
+        statements: Statements,
         bodies: Sequence[object],
         named: Mapping[int, str],
-        rights: Mapping[str, Any],
+        rights: Mapping[str, Row],
     ) -> frozenset[str]:
         """Which of the learners named by documents for another learner's study right are in the
         registry (eHOKS words the two refusals differently); usually none are asked about."""
@@ -501,16 +513,18 @@ class HoksWrites:
         for index, oid in named.items():
             body, right = bodies[index], rights.get(oid)
             learner = body.get("oppija-oid") if isinstance(body, Mapping) else None
-            if right is not None and isinstance(learner, str) and learner != right.learner_oid:
+            if right is not None and isinstance(learner, str) and learner != right["learner_oid"]:
                 others.add(learner)
         if not others:
             return frozenset()
-        found = await session.execute(_REGISTERED_LEARNERS, {"learners": sorted(others)})
-        return frozenset(found.scalars())
+        found = await statements.rows(
+            "registered_learners", lambda: _REGISTERED_LEARNERS, {"learners": sorted(others)}
+        )
+        return frozenset(row["oid"] for row in found)
 
     async def _insert(
         self,
-        session: AsyncConnection,
+        statements: Statements,
         author: _Author,
         accepted: Sequence[_Accepted],
         operation: str,
@@ -520,10 +534,12 @@ class HoksWrites:
         if not accepted:
             return {}
         if not isolated:
-            return await self._insert_rows(session, author, accepted, operation)
+            return await self._insert_rows(statements, author, accepted, operation)
+        assert isinstance(statements, InTransaction), "savepoints need a transaction"
+        session = statements.connection
         try:
             async with session.begin_nested():
-                return await self._insert_rows(session, author, accepted, operation)
+                return await self._insert_rows(statements, author, accepted, operation)
         except DBAPIError as error:
             if database_fault(error) is not None:
                 raise
@@ -533,7 +549,7 @@ class HoksWrites:
         for plan in accepted:
             try:
                 async with session.begin_nested():
-                    results |= await self._insert_rows(session, author, [plan], operation)
+                    results |= await self._insert_rows(statements, author, [plan], operation)
             except DBAPIError as error:
                 if database_fault(error) is not None:
                     raise
@@ -558,12 +574,13 @@ class HoksWrites:
         )
 
     async def _insert_rows(
-        self, session: AsyncConnection, author: _Author, accepted: Sequence[_Accepted], operation: str
+        self, statements: Statements, author: _Author, accepted: Sequence[_Accepted], operation: str
     ) -> dict[int, Created]:
         """One statement: every plan, its revision and its audit event (a study right that has a
         plan already is skipped by ON CONFLICT, also against a concurrent create)."""
-        rows = await session.execute(
-            _INSERT_MANY,
+        rows = await statements.write(
+            "insert_plans",
+            lambda: _INSERT_MANY,
             {
                 "plans": plans_json([plan.row for plan in accepted]),
                 "now": self.clock(),
@@ -575,16 +592,14 @@ class HoksWrites:
                 "audit_operation": operation,
             },
         )
-        written = {row.study_right_oid: HoksRecord(*row) for row in rows}
-        prometheus.audit_rows_written(session.info, len(written))  # the statement's `audit` part
+        written = {row["study_right_oid"]: HoksRecord(*row.values()) for row in rows}
+        statements.audit_rows(len(written))  # the statement's `audit` part
         results: dict[int, Created] = {}
         taken = [plan.study_right_oid for plan in accepted if plan.study_right_oid not in written]
         deleted: dict[str, bool] = {}
         if taken:
-            deleted = {
-                row.study_right_oid: row.deleted
-                for row in await session.execute(_EXISTING_PLANS, {"oids": taken})
-            }
+            existing = await statements.rows("existing_plans", lambda: _EXISTING_PLANS, {"oids": taken})
+            deleted = {row["study_right_oid"]: row["deleted"] for row in existing}
         for plan in accepted:
             record_ = written.get(plan.study_right_oid)
             if record_ is not None:
@@ -710,7 +725,7 @@ class HoksWrites:
         state = Hoks.deleted_at.is_not(None) if deleted else Hoks.deleted_at.is_(None)
         # Waits while another write of the plan holds it: a timeout here is PLAN_BUSY, not a
         # request too big (docs/operations.md).
-        statement = _built(
+        statement = built(
             ("lock", self.scope.kind, deleted),
             lambda: (
                 select(*_CURRENT)
@@ -730,7 +745,7 @@ class HoksWrites:
             record=HoksRecord(*row[: len(_RECORD_FIELDS)]),
             document=row.document,
             oppilaitos_oid=row.sr_oppilaitos_oid,
-            facts=facts_of(row.study_right_oid, row, "sr_"),
+            facts=facts_of(row.study_right_oid, row._mapping, "sr_"),
         )
 
     async def _store(
