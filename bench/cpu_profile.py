@@ -199,12 +199,18 @@ def markdown(summaries: dict[str, Summary]) -> list[str]:
     return [*rows, "| samples | " + " | ".join(samples) + " |"]
 
 
-def record(py_spy: Path, pid: int, seconds: int, out: Path, *, subprocesses: bool = False) -> None:
-    """Sample process `pid` (and its children) for `seconds` into `out`, py-spy's raw format."""
+def record(
+    py_spy: Path, pid: int, seconds: int, out: Path, *, subprocesses: bool = False, native: bool = False
+) -> None:
+    """Sample process `pid` (and its children) for `seconds` into `out`, py-spy's raw format;
+    `native` adds the C and Cython frames (asyncpg's protocol, orjson, uvloop), which are
+    otherwise counted as the self time of the Python frame that called them."""
     command = [str(py_spy), "record", "--pid", str(pid), "--duration", str(seconds)]
     command += ["--rate", "100", "--format", "raw", "--output", str(out)]
     if subprocesses:
         command.append("--subprocesses")
+    if native:
+        command.append("--native")
     subprocess.run(command, check=True, capture_output=True)  # noqa: S603 (the tool venv's py-spy)
 
 

@@ -340,7 +340,14 @@ def profile(args: argparse.Namespace, served: Served, side: Side, views: list[st
                 warmup_s=0,
             )
             time.sleep(1)
-            cpu_profile.record(py_spy, served.pid, args.profile_seconds, raw, subprocesses=args.workers > 1)
+            cpu_profile.record(
+                py_spy,
+                served.pid,
+                args.profile_seconds,
+                raw,
+                subprocesses=args.workers > 1,
+                native=args.profile_native,
+            )
             figures = load.result()
         with raw.open() as stacks:
             summary = cpu_profile.summarise(stacks)
@@ -493,6 +500,9 @@ def main() -> None:
         "--floor-stack", choices=("shipped", "fast"), default="fast", help="fast: uvloop + httptools"
     )
     parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the gateway")
+    parser.add_argument(
+        "--profile-native", action="store_true", help="py-spy --native: C and Cython frames too"
+    )
     parser.add_argument("--profile-seconds", type=int, default=20, help="seconds sampled per view")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     parser.add_argument("--record", action="store_true", help="insert the result block into bench/README.md")

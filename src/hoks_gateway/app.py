@@ -29,6 +29,7 @@ from hoks_gateway.client_address import behind_proxies
 from hoks_gateway.db.freshness import READ_AFTER
 from hoks_gateway.db.sessions import Database
 from hoks_gateway.graphiql import assets as graphiql_assets
+from hoks_gateway.graphql.compiled.shared import SharedAnswers
 from hoks_gateway.graphql.cursors import CursorSeal
 from hoks_gateway.graphql.http import GraphQLHTTP
 from hoks_gateway.graphql.limits import Limits
@@ -151,6 +152,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     app.state.pseudonymiser = pseudonymiser_for(secret)
     app.state.cursor_seal = CursorSeal.for_secret(secret)
     app.state.organisations = OrganisationCache(settings.organisation_cache_s)
+    app.state.shared_answers = (
+        SharedAnswers(settings.shared_content_bytes) if settings.shared_content_bytes > 0 else None
+    )
     return app
 
 

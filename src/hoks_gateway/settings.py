@@ -138,6 +138,13 @@ class Settings(BaseSettings):
         description="How long each worker keeps an organisation it has read (public data that "
         "rarely changes); 0 reads it every time.",
     )
+    shared_content_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="JSON bytes of plan content each worker keeps completed, per plan revision and "
+        'day, for every caller who may see the plan (docs/performance.md, "Shared content"); 0 '
+        "completes it for every request.",
+    )
     jwt_public_key_path: Path | None = Field(
         default=None, description="A PEM public key that bearer tokens may be signed with."
     )

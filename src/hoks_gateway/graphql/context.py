@@ -19,6 +19,7 @@ from hoks_gateway.auth.clock import Clock, system_clock
 from hoks_gateway.authz.scope import Scope
 from hoks_gateway.db.reads import Reads
 from hoks_gateway.db.sessions import Database
+from hoks_gateway.graphql.compiled.shared import SharedAnswers
 from hoks_gateway.graphql.cursors import Cursors, CursorSeal
 from hoks_gateway.graphql.loaders import Fetch, K, audited, many_loader, one_loader
 from hoks_gateway.hoks import history as hoks_history
@@ -262,6 +263,9 @@ class Context:
     view_reads: bool = True
     """Read a plan by id, or a learner, with the levels its selection reaches in one statement
     (hoks/plan_view.py, learners/learner_view.py); off: edge by edge."""
+    shared_answers: SharedAnswers | None = None
+    """Content completed by other requests (graphql/compiled/shared.py): only where the answer is
+    written by orjson, which embeds its fragments."""
     operation_id: str | None = None
     """What the request executes, as the server names it (set by the executor)."""
     loaders: Loaders = field(init=False)

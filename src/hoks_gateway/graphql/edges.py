@@ -39,6 +39,10 @@ class Loaded:
     seldom_loads: bool = False
     """The key is None for nearly every source (e.g. only a plan read `asOf` a moment loads):
     compiled projection takes the field inline and falls back to the exact path when it loads."""
+    shared: Callable[[Any, Context], Hashable | None] | None = None
+    """(source, context) -> what identifies the field's completed value for every request on the
+    same day, when nothing below it depends on the caller (None: this request's is its own):
+    compiled execution may then answer it from graphql/compiled/shared.py."""
 
     async def resolve(self, source: Any, context: Context) -> Any:
         key = self.key(source)

@@ -124,6 +124,8 @@ async def context_for(request: Request | WebSocket) -> Context:
         view_reads=state.settings.view_reads,
         cursor_seal=state.cursor_seal,
         organisations=state.organisations,
+        # An HTTP answer is written by orjson (graphql_response); a WebSocket's by strawberry.
+        shared_answers=state.shared_answers if isinstance(request, Request) else None,
     )
 
 

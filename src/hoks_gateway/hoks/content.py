@@ -54,6 +54,10 @@ def _content_field(name: str) -> StrawberryField:
             lambda context: context.loaders.hoks_document,
             lambda plan: plan.document_key,
             lambda _, document, context: value(document),
+            # The document at a revision is every caller's but an analyst's (hoks/analyst_view.py),
+            # and nothing below a part reads the caller: only the day (statuses) and kept
+            # organisations. By eid, as the parsed documents are kept (hoks/repository.py).
+            shared=lambda plan, context: None if context.authz.pseudonymised else plan.shared_key,
         ),
         returns=graphql if is_list else graphql | None,
         description=graphql_parts.described(HoksDocument, name),

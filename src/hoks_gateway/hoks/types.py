@@ -99,6 +99,11 @@ class Hoks(Node):
         at, never a later write's (or of the version shown `asOf` a moment)."""
         return self.record.id, self.shown_revision
 
+    @property
+    def shared_key(self) -> tuple[uuid.UUID, int]:
+        """The content shown, as every request knows it: the plan's eid and the revision shown."""
+        return self.record.eid, self.shown_revision
+
     async def document(self, info: Info) -> HoksDocument | None:
         return await info.context.loaders.hoks_document.load(self.document_key)
 

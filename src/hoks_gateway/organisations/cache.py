@@ -9,6 +9,7 @@ shows once its entry has aged out. Each worker keeps its own.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,13 +29,31 @@ class OrganisationCache:
         self.max_age_s = max_age_s
         self._clock = clock
         self._kept: dict[str, tuple[float, OrganisationRecord | None]] = {}
+        self._watched_until = math.inf
+
+    def now(self) -> float:
+        """The instant entries age against."""
+        return self._clock()
 
     def peek(self, oid: str, unknown: Any) -> OrganisationRecord | Any | None:
         """The organisation (None: there is none) while its entry is fresh, else `unknown`."""
         entry = self._kept.get(oid)
         if entry is None or entry[0] <= self._clock():
             return unknown
+        if entry[0] < self._watched_until:
+            self._watched_until = entry[0]
         return entry[1]
+
+    def watch(self) -> None:
+        """Start noting when the entries peeked from now on age out (`watched_until`). What uses
+        them synchronously, with no await in between, can then be kept no longer than they are
+        (graphql/compiled/shared.py)."""
+        self._watched_until = math.inf
+
+    @property
+    def watched_until(self) -> float:
+        """When the first entry peeked since `watch()` ages out (infinity: none was)."""
+        return self._watched_until
 
     async def by_oid(self, reads: Reads, oids: Sequence[str]) -> dict[str, OrganisationRecord]:
         """As repository.by_oid, asking the database only for the OIDs not kept."""

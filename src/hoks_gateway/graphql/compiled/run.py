@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from hoks_gateway.graphql.compiled.plan import (
     Strategy,
     object_plan,
 )
+from hoks_gateway.graphql.compiled.shared import SharedAnswers
 from hoks_gateway.graphql.edges import NOT_KEPT
 
 
@@ -58,6 +60,8 @@ class Run:
         self.arguments: dict[FieldPlan, dict[str, Any]] = {}
         self.next: list[Work] = []
         self.nulled_any = False
+        self.error_count = 0
+        self.shared: SharedAnswers | None = getattr(self.context, "shared_answers", None)
 
     async def execute(self, root: ObjectPlan) -> dict[str, Any] | None:
         top = Position(dict.fromkeys(root.keys), None, None, None, False, None)
@@ -110,6 +114,13 @@ class Run:
                             value = loaded.then(source, None if key is None else kept, context)
                             self._complete(field, field.completion, value, data, field.key, position)
                         else:
+                            shared_key = self._shared_key(field, source)
+                            if shared_key is not None:
+                                assert self.shared is not None
+                                hit = self.shared.get(shared_key, self._now())
+                                if hit is not None:
+                                    data[field.key] = hit
+                                    continue
                             loader = loaded.loader(context)
                             loads.setdefault(loader, {})[key] = None
                             waiting_loads.append((field, source, position, loader, key))
@@ -145,9 +156,22 @@ class Run:
                 found = by_key[(loader, key)]
                 if isinstance(found, Exception):
                     raise found
-                assert field.loaded is not None
-                value = field.loaded.then(source, found, context)
+                loaded = field.loaded
+                assert loaded is not None
+                value = loaded.then(source, found, context)
+                shared_key = self._shared_key(field, source)
+                if shared_key is None:
+                    self._complete(field, field.completion, value, position.data, field.key, position)
+                    continue
+                marks = (self.error_count, len(self.next))
+                organisations = context.organisations
+                if organisations is not None:
+                    organisations.watch()
                 self._complete(field, field.completion, value, position.data, field.key, position)
+                if (self.error_count, len(self.next)) == marks:  # whole: nothing failed or deferred
+                    assert self.shared is not None
+                    until = math.inf if organisations is None else organisations.watched_until
+                    position.data[field.key] = self.shared.put(shared_key, position.data[field.key], until)
             except Exception as error:
                 self._field_error(field, position, error)
         for (field, position, _), outcome in zip(waiting_calls, calls, strict=True):
@@ -157,6 +181,22 @@ class Run:
                 self._complete(field, field.completion, outcome, position.data, field.key, position)
             except Exception as error:
                 self._field_error(field, position, error)
+
+    def _shared_key(self, field: FieldPlan, source: Any) -> Hashable | None:
+        """The key of the field's value in the shared answers, when this request may answer it
+        from them and keep it there: the field's plan (its selection), the value's identity, the
+        day."""
+        loaded = field.loaded
+        if self.shared is None or loaded is None or loaded.shared is None:
+            return None
+        identity = loaded.shared(source, self.context)
+        return None if identity is None else (field, identity, self.context.today)
+
+    def _now(self) -> float:
+        """The instant shared answers age against: the organisation cache's, whose entries they
+        may name."""
+        organisations = self.context.organisations
+        return 0.0 if organisations is None else organisations.now()
 
     def _call(self, field: FieldPlan, source: Any, position: Position) -> Any:
         """A resolver as graphql-core calls it: resolve info and coerced arguments."""
@@ -287,9 +327,9 @@ class Run:
                 located = located_error(error, field.nodes, item_path.as_list())
                 if item_completion.nullable:
                     completed[index] = None
-                    self.errors.add(located, item_path)
+                    self._error(located, item_path)
                 else:
-                    self.errors.add(located, self._null(holder))
+                    self._error(located, self._null(holder))
 
     def _runtime_type(self, field: FieldPlan, completion: Completion, value: Any) -> GraphQLObjectType:
         composite = completion.composite
@@ -318,9 +358,13 @@ class Run:
         located = located_error(error, field.nodes, path.as_list())
         if field.completion.nullable:
             position.data[field.key] = None
-            self.errors.add(located, path)
+            self._error(located, path)
         else:
-            self.errors.add(located, self._null(position))
+            self._error(located, self._null(position))
+
+    def _error(self, error: GraphQLError, path: Path | None) -> None:
+        self.error_count += 1
+        self.errors.add(error, path)
 
     def _null(self, position: Position) -> Path | None:
         """Null `position` and, while it may not be null, the positions around it; return the
