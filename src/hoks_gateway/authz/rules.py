@@ -7,12 +7,10 @@ rule here: a field without one refuses everybody, and tests/authz fails until a 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import strawberry
-from strawberry.extensions.field_extension import FieldExtension
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
@@ -20,6 +18,7 @@ from strawberry.types.field import StrawberryField
 from hoks_gateway.auth.principal import PrincipalKind
 from hoks_gateway.authz.scope import ANALYSTS_NOT_CONFIGURED
 from hoks_gateway.errors import Forbidden, Unauthenticated, WrongAuthenticationType
+from hoks_gateway.graphql.checks import CallerCheck
 
 ALL_KINDS = frozenset(PrincipalKind)
 ADMIN_ONLY = frozenset({PrincipalKind.ADMIN})
@@ -66,7 +65,7 @@ RULES: Mapping[str, FieldRule] = {
 }
 
 
-class EnforceRule(FieldExtension):
+class EnforceRule(CallerCheck):
     def __init__(self, coordinate: str, rule: FieldRule | None) -> None:
         super().__init__()
         self.coordinate = coordinate
@@ -88,16 +87,6 @@ class EnforceRule(FieldExtension):
         if principal.kind is PrincipalKind.ANALYST and info.context.authz.pseudonymiser is None:
             # Analysts see pseudonyms only, and there are none without the server secret.
             raise Forbidden(ANALYSTS_NOT_CONFIGURED)
-
-    def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-        self.check(info)
-        return next_(source, info, **kwargs)
-
-    async def resolve_async(
-        self, next_: Callable[..., Awaitable[Any]], source: Any, info: strawberry.Info, **kwargs: Any
-    ) -> Any:
-        self.check(info)
-        return await next_(source, info, **kwargs)
 
 
 def root_fields(*roots: type) -> dict[str, StrawberryField]:

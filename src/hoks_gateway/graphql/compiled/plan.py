@@ -7,6 +7,7 @@ those directives read; nested plans are built the first time a value of their ty
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,8 +40,12 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues
 from graphql.type.introspection import TypeNameMetaFieldDef
+from strawberry import ID
+from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
 
+from hoks_gateway.graphql.checks import CallerCheck
 from hoks_gateway.graphql.edges import LOADED, Loaded
 
 
@@ -52,7 +57,11 @@ class Strategy(IntEnum):
     """A synchronous resolver without arguments or extensions: called directly."""
     LOADED = 3
     """An edge through a DataLoader (graphql/edges.py): one batch per level for all its keys."""
-    GENERIC = 4
+    CALLED = 4
+    """A root query field's resolver with arguments that strawberry would pass as graphql-core
+    coerced them (scalars), whose extensions only check the caller (graphql/checks.py): the
+    checks, then the resolver, called directly."""
+    GENERIC = 5
     """Anything else: strawberry's resolver with a full resolve info, as graphql-core calls it."""
 
 
@@ -80,8 +89,13 @@ class FieldPlan:
     completion: Completion
     python_name: str = ""
     call: Callable[..., Any] | None = None
-    """DIRECT: fn(source, info); GENERIC: the graphql-core resolve function."""
+    """DIRECT: fn(source, info); CALLED: fn(source, info, **arguments); GENERIC: the graphql-core
+    resolve function."""
     wants_info: bool = False
+    checks: tuple[CallerCheck, ...] = ()
+    """CALLED: the field's extensions, each checking the caller before the resolver runs."""
+    arguments: tuple[tuple[str, str], ...] = ()
+    """CALLED: (GraphQL name, Python name) of each argument."""
     loaded: Loaded | None = None
     children: dict[str, ObjectPlan] = field(default_factory=dict)
     """Plans of the object values this field returns, by runtime type name."""
@@ -184,6 +198,14 @@ def _direct_call(definition: StrawberryField) -> tuple[Callable[..., Any], bool]
     resolver = definition.base_resolver
     if resolver is None or resolver.is_async or definition.extensions or definition.arguments:
         return None
+    return _resolver_call(definition)
+
+
+def _resolver_call(definition: StrawberryField) -> tuple[Callable[..., Any], bool] | None:
+    """(fn(source, info, **arguments), whether it reads info): the resolver called as strawberry
+    calls it, its reserved parameters (self, root, parent, info) filled in; None for generators."""
+    resolver = definition.base_resolver
+    assert resolver is not None
     function = cast(Callable[..., Any], resolver.wrapped_func)
     if inspect.isasyncgenfunction(function) or inspect.isgeneratorfunction(function):
         return None
@@ -191,13 +213,47 @@ def _direct_call(definition: StrawberryField) -> tuple[Callable[..., Any], bool]
     root_names = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None]
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
 
-    def call(source: Any, info: Any) -> Any:
+    def call(source: Any, info: Any, **arguments: Any) -> Any:
         kwargs = dict.fromkeys(root_names, source)
         if info_name is not None:
             kwargs[info_name] = info
+        if arguments:
+            kwargs.update(arguments)
         return function(source, **kwargs) if as_self else function(**kwargs)
 
     return call, info_name is not None
+
+
+# Argument types strawberry passes on as graphql-core coerced them (strawberry/types/arguments.py,
+# `convert_argument`: a leaf that is not an enum or a relay GlobalID is returned as it is).
+_PASSED_AS_COERCED = frozenset({str, int, float, bool, ID, dt.date, dt.datetime})
+
+
+def _called(
+    schema: GraphQLSchema, parent_type: GraphQLObjectType, definition: GraphQLField, field: StrawberryField
+) -> tuple[Callable[..., Any], tuple[CallerCheck, ...], tuple[tuple[str, str], ...]] | None:
+    """A root query field's resolver to call directly (Strategy.CALLED), with its checks and its
+    arguments' names; None when strawberry would do more than pass the coerced arguments on."""
+    if parent_type is not schema.query_type or field.base_resolver is None:
+        return None
+    if not all(isinstance(extension, CallerCheck) for extension in field.extensions):
+        return None
+    names: list[tuple[str, str]] = []
+    for graphql_name, argument in definition.args.items():
+        strawberry_argument = argument.extensions.get("strawberry-definition")
+        if not isinstance(strawberry_argument, StrawberryArgument):
+            return None
+        argument_type = strawberry_argument.type
+        if isinstance(argument_type, StrawberryOptional) and not isinstance(argument_type, StrawberryMaybe):
+            argument_type = argument_type.of_type
+        if argument_type not in _PASSED_AS_COERCED:
+            return None
+        names.append((graphql_name, strawberry_argument.python_name))
+    made = _resolver_call(field)
+    if made is None:
+        return None
+    checks = tuple(cast(CallerCheck, extension) for extension in field.extensions)
+    return made[0], checks, tuple(names)
 
 
 def field_plan(
@@ -215,8 +271,16 @@ def field_plan(
         key, name, parent_type, definition, details, Strategy.GENERIC, completion_of(definition.type)
     )
     strawberry_field = definition.extensions.get("strawberry-definition")
-    if not isinstance(strawberry_field, StrawberryField) or plan.has_arguments:
+    if not isinstance(strawberry_field, StrawberryField):
         plan.call = definition.resolve
+        return plan
+    if plan.has_arguments:
+        called = _called(schema, parent_type, definition, strawberry_field)
+        if called is None:
+            plan.call = definition.resolve
+        else:
+            plan.strategy = Strategy.CALLED
+            plan.call, plan.checks, plan.arguments = called
         return plan
     plan.python_name = strawberry_field.python_name
     loaded = strawberry_field.metadata.get(LOADED)

@@ -199,10 +199,9 @@ class Run:
         return 0.0 if organisations is None else organisations.now()
 
     def _call(self, field: FieldPlan, source: Any, position: Position) -> Any:
-        """A resolver as graphql-core calls it: resolve info and coerced arguments."""
+        """A resolver as graphql-core calls it: resolve info and coerced arguments; a CALLED one
+        with strawberry's Info, after its checks, as strawberry would call it."""
         executor = self.executor
-        path = Path(position.path, field.key, field.parent_type.name)
-        info = executor.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
         arguments = self.arguments.get(field)
         if arguments is None:
             arguments = (
@@ -217,6 +216,16 @@ class Run:
                 else {}
             )
             self.arguments[field] = arguments
+        if field.strategy is Strategy.CALLED:
+            assert field.call is not None
+            # A root field: the one resolve info per field has its path.
+            called_info = self.info(field)
+            for check in field.checks:
+                check.check(called_info)
+            given = {python: arguments[name] for name, python in field.arguments if name in arguments}
+            return field.call(source, called_info, **given)
+        path = Path(position.path, field.key, field.parent_type.name)
+        info = executor.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
         resolve = field.call or executor.field_resolver
         return resolve(source, info, **arguments)
 
