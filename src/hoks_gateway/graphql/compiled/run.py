@@ -76,7 +76,9 @@ class Run:
 
     async def _level(self, level: list[Work]) -> None:
         loads: dict[DataLoader[Any, Any], dict[Hashable, None]] = {}
-        waiting_loads: list[tuple[FieldPlan, Any, Position, DataLoader[Any, Any], Hashable]] = []
+        waiting_loads: list[
+            tuple[FieldPlan, Any, Position, DataLoader[Any, Any], Hashable, Hashable | None]
+        ] = []
         waiting_calls: list[tuple[FieldPlan, Position, Any]] = []
         context = self.context
         for plan, source, position in level:
@@ -123,7 +125,7 @@ class Run:
                                     continue
                             loader = loaded.loader(context)
                             loads.setdefault(loader, {})[key] = None
-                            waiting_loads.append((field, source, position, loader, key))
+                            waiting_loads.append((field, source, position, loader, key, shared_key))
                     else:
                         result = self._call(field, source, position)
                         if self.executor.is_awaitable(result):
@@ -151,7 +153,7 @@ class Run:
         for outcome in calls:
             if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 raise outcome  # cancellation and the like are not field errors
-        for field, source, position, loader, key in waiting_loads:
+        for field, source, position, loader, key, shared_key in waiting_loads:
             try:
                 found = by_key[(loader, key)]
                 if isinstance(found, Exception):
@@ -159,16 +161,13 @@ class Run:
                 loaded = field.loaded
                 assert loaded is not None
                 value = loaded.then(source, found, context)
-                shared_key = self._shared_key(field, source)
-                if shared_key is None:
-                    self._complete(field, field.completion, value, position.data, field.key, position)
-                    continue
                 marks = (self.error_count, len(self.next))
                 organisations = context.organisations
-                if organisations is not None:
+                if shared_key is not None and organisations is not None:
                     organisations.watch()
                 self._complete(field, field.completion, value, position.data, field.key, position)
-                if (self.error_count, len(self.next)) == marks:  # whole: nothing failed or deferred
+                # Kept only when whole: nothing failed or was left for a later level.
+                if shared_key is not None and (self.error_count, len(self.next)) == marks:
                     assert self.shared is not None
                     until = math.inf if organisations is None else organisations.watched_until
                     position.data[field.key] = self.shared.put(shared_key, position.data[field.key], until)
